@@ -1,0 +1,30 @@
+// One build for every side: extension host, worker and CLI (Node, CommonJS) and webviews (browser, IIFE).
+// Native and heavyweight runtime modules stay external: they ship in the VSIX's node_modules.
+import * as esbuild from 'esbuild';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+// tfjs-node and tfjs-node-gpu are opt-in native installs (npm run gpu:install), loaded only when present.
+const NATIVE = ['sharp', 'onnxruntime-node', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+};
+
+const builds = [
+  { ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', ...NATIVE] },
+  { ...common, entryPoints: { worker: 'src/engine/worker.ts', cli: 'src/cli/cli.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: NATIVE },
+  { ...common, entryPoints: { editor: 'src/webview/editor/main.ts' }, outdir: 'dist/webview', platform: 'browser', format: 'iife', target: 'chrome120' },
+];
+
+if (watch) {
+  for (const b of builds) await (await esbuild.context(b)).watch();
+  console.log('esbuild: watching');
+} else {
+  const started = Date.now();
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+  console.log(`esbuild: built dist/ in ${Date.now() - started} ms`);
+}

@@ -1,0 +1,64 @@
+/**
+ * The results of the engine's jobs, shared by the CLI (`--json` output), the worker protocol
+ * and the views that draw them. Fractions are 0..1.
+ */
+import { ClassMetrics } from './metrics';
+import { LayoutKind } from './datasetLayout';
+import { Problem } from './problems';
+
+export interface ClassStats {
+  id: number;
+  name: string;
+  color: string;
+  /** Ground-truth pixels of this class over all masks. */
+  pixels: number;
+  /** Masks with at least one pixel of this class. */
+  images: number;
+}
+
+export interface DatasetStats {
+  root: string;
+  layout: LayoutKind;
+  /** Where the classes came from: the dataset's segment.json, or inferred from its masks. */
+  config: 'file' | 'inferred';
+  images: number;
+  /** Images with a human mask. */
+  labelled: number;
+  /** Images with a pre-label awaiting review and no human mask. */
+  prelabelled: number;
+  /** Images with neither. */
+  unlabelled: number;
+  withInstances: number;
+  classes: ClassStats[];
+  /** Pixels marked "ignore / not labelled" in masks. */
+  ignoredPixels: number;
+  /** Image sizes, most common first. */
+  sizes: { width: number; height: number; count: number }[];
+  splits: { train: number; val: number; test: number; none: number };
+  problems: Problem[];
+}
+
+export interface ImageEval {
+  /** Image path relative to the dataset root. */
+  path: string;
+  mIoU: number;
+  pixelAccuracy: number;
+}
+
+export interface EvalReport {
+  root: string;
+  predictions: string;
+  mIoU: number;
+  pixelAccuracy: number;
+  meanPixelAccuracy: number;
+  perClass: ClassMetrics[];
+  /** Worst first. */
+  images: ImageEval[];
+  /** Row-major confusion counts over class ids 0..size-1 (truth rows, prediction columns). */
+  confusion: { size: number; counts: number[] };
+  /** Labelled images without a prediction: not counted. */
+  missing: string[];
+  /** Pairs that could not be compared, with the reason. */
+  failed: { path: string; reason: string }[];
+  pixels: number;
+}

@@ -1,0 +1,58 @@
+/** The worker's job handlers, by kind: each one is engine code the CLI calls too. */
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { JobKind, JobParams, JobResult } from '../core/protocol';
+import { openDataset } from './dataset';
+import { datasetStats } from './stats';
+import { evaluateDataset } from './evaluate';
+import { writePngPreview } from './images';
+import { locateImage } from './locate';
+import { JobContext, throwIfCancelled } from './jobContext';
+
+type Handlers = { [K in JobKind]: (params: JobParams<K>, ctx: JobContext) => Promise<JobResult<K>> };
+
+export const JOB_HANDLERS: Handlers = {
+  async ping({ echo, steps = 0, delayMs = 0 }, ctx) {
+    for (let step = 1; step <= steps; step++) {
+      await sleep(delayMs, ctx.signal);
+      throwIfCancelled(ctx);
+      ctx.progress({ done: step, total: steps });
+    }
+    return { echo, pid: process.pid, node: process.version };
+  },
+
+  async stats({ root }, ctx) {
+    return datasetStats(await openDataset(root), ctx);
+  },
+
+  async eval({ root, predictions }, ctx) {
+    return evaluateDataset(await openDataset(root), predictions, ctx);
+  },
+
+  async locate({ image }) {
+    return locateImage(image);
+  },
+
+  async previewImage({ path: file, cacheDir }) {
+    const stat = await fs.stat(file);
+    // Keyed by path, size and time, so an edited file gets a new preview and the old one is reused otherwise.
+    const key = createHash('sha1').update(`${file}\0${stat.size}\0${stat.mtimeMs}`).digest('hex').slice(0, 16);
+    const target = path.join(cacheDir, `${key}.png`);
+    await fs.mkdir(cacheDir, { recursive: true });
+    const size = await writePngPreview(file, target);
+    return { path: target, ...size };
+  },
+};
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
