@@ -16,6 +16,6 @@ const ignore = readFileSync('.vscodeignore', 'utf8') + ortPlatforms.filter((p) =
 writeFileSync('.cache/vscodeignore', ignore);
 
 const vsce = require.resolve('@vscode/vsce/vsce');
-execFileSync(process.execPath, [vsce, 'package', '--target', target, '--ignoreFile', '.cache/vscodeignore', '--out', 'segment-studio.vsix', '--allow-missing-repository', '--skip-license'], {
+execFileSync(process.execPath, [vsce, 'package', '--target', target, '--ignoreFile', '.cache/vscodeignore', '--out', 'segment-studio.vsix', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links'], {
   stdio: 'inherit',
 });
