@@ -227,13 +227,6 @@ export function encodeMaskPng(ids: Uint8Array, width: number, height: number, op
   if (ids.length !== width * height) {
     throw new MaskFormatError(`mask has ${ids.length} pixels, expected ${width}x${height} = ${width * height}`);
   }
-  const { classes, ignoreIndex } = options;
-  checkIndex(ignoreIndex, 'the ignore index');
-  let maxClass = -1;
-  for (const c of classes) {
-    checkIndex(c.id, `the id of class '${c.name}'`);
-    if (c.id > maxClass) maxClass = c.id;
-  }
   let maxId = 0;
   const present = new Uint8Array(256);
   for (let i = 0; i < ids.length; i++) present[ids[i]] = 1;
@@ -242,6 +235,22 @@ export function encodeMaskPng(ids: Uint8Array, width: number, height: number, op
       maxId = v;
       break;
     }
+  }
+  const palette = maskPalette(maxId, options);
+  return encodePng({ width, height, colorType: 3, bitDepth: 8, data: ids, palette });
+}
+
+/**
+ * The palette of a mask whose largest id is `maxId`: the class colours at their ids, the ignore
+ * colour at the ignore index, black elsewhere; long enough for every class and every id present.
+ */
+export function maskPalette(maxId: number, options: MaskOptions): Uint8Array {
+  const { classes, ignoreIndex } = options;
+  checkIndex(ignoreIndex, 'the ignore index');
+  let maxClass = -1;
+  for (const c of classes) {
+    checkIndex(c.id, `the id of class '${c.name}'`);
+    if (c.id > maxClass) maxClass = c.id;
   }
   const entries = Math.max(maxClass, maxId) + 1; // maxId covers the ignore index when present
   const palette = new Uint8Array(entries * 3); // unused entries stay black
@@ -252,7 +261,7 @@ export function encodeMaskPng(ids: Uint8Array, width: number, height: number, op
   };
   if (ignoreIndex < entries && !classes.some((c) => c.id === ignoreIndex)) put(ignoreIndex, IGNORE_COLOR);
   for (const c of classes) put(c.id, c.color);
-  return encodePng({ width, height, colorType: 3, bitDepth: 8, data: ids, palette });
+  return palette;
 }
 
 /** Ids per pixel that are neither a class id nor the ignore index, in id order. */

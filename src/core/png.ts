@@ -528,6 +528,18 @@ export function encodePng(image: PngEncodeInput, options: PngEncodeOptions = {})
 
   const compressed = zlibSync(raw, { level: level as ZlibOptions['level'] });
 
+  return pngFromZlib({ width, height, colorType, bitDepth, palette, paletteAlpha }, compressed);
+}
+
+/**
+ * Wraps a zlib stream of filtered rows into a PNG file (signature, IHDR, PLTE/tRNS, IDAT, IEND).
+ * For encoders that compress the rows their own way, e.g. band by band.
+ */
+export function pngFromZlib(
+  header: { width: number; height: number; colorType: PngColorType; bitDepth: PngBitDepth; palette?: Uint8Array; paletteAlpha?: Uint8Array },
+  compressed: Uint8Array,
+): Uint8Array {
+  const { width, height, colorType, bitDepth, palette, paletteAlpha } = header;
   const idatChunks = Math.max(1, Math.ceil(compressed.length / IDAT_CHUNK_SIZE));
   let size = 8 + 25 + compressed.length + 12 * idatChunks + 12;
   const alpha = paletteAlpha && paletteAlpha.length > 0 ? paletteAlpha : undefined;

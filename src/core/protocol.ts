@@ -4,6 +4,9 @@
  */
 import { ClassDef } from './classes';
 import { DatasetItem } from './datasetLayout';
+import { Layer, Patch, PatchWrite } from './maskPatch';
+import { ItemStatus, ListItemsParams, ListItemsResult, ReviewTarget } from './review';
+import { WriteMaskParams, WriteMaskResult } from './maskFiles';
 import { DatasetStats, EvalReport } from './reports';
 import { SegmentConfig } from './segmentConfig';
 
@@ -46,6 +49,8 @@ export interface LocateResult {
     count: number;
     /** The pre-label folder, relative to the root. */
     prelabels: string;
+    /** Where this image's mask, instance map and pre-label live (or would), relative to the root. */
+    targets?: { mask: string; instances?: string; prelabel: string };
   };
 }
 
@@ -62,6 +67,8 @@ export interface JobSpecs {
   eval: { params: { root: string; predictions?: string }; result: EvalReport };
   previewImage: { params: PreviewImageParams; result: PreviewImageResult };
   locate: { params: { image: string }; result: LocateResult };
+  listItems: { params: ListItemsParams; result: ListItemsResult };
+  writeMask: { params: WriteMaskParams; result: WriteMaskResult };
 }
 export type JobKind = keyof JobSpecs;
 export type JobParams<K extends JobKind> = JobSpecs[K]['params'];
@@ -88,6 +95,41 @@ export type WorkerToHost =
 
 export type MaskSource = 'mask' | 'prelabel' | 'none';
 
+export type ToolId = 'brush' | 'eraser' | 'fill' | 'wand' | 'polygon' | 'lasso' | 'rectangle';
+
+/** Tool settings that follow the labeller from image to image (kept by the host). */
+export interface ToolState {
+  tool: ToolId;
+  /** The class painted (the ignore index paints "not labelled"). */
+  classId: number;
+  /** Brush and eraser diameter in image pixels. */
+  brushSize: number;
+  /** Magic-wand colour tolerance, 0..255. */
+  tolerance: number;
+  /** Classes a stroke leaves alone ("protect other classes"). */
+  protect: number[];
+  outline: boolean;
+  instanceMode: boolean;
+}
+
+/** A reference shown against the mask, read-only: the pre-label, or a model's prediction. */
+export interface ComparisonInit {
+  kind: 'prelabel' | 'prediction';
+  /** PNG bytes of the reference. */
+  png: Uint8Array;
+  /** Its path (relative to the dataset root when inside it), for the banner. */
+  path: string;
+  /** Open in diff colours (true) or showing the reference itself. */
+  diff: boolean;
+  /** Whether the user may leave comparison mode and edit (false for a model's prediction view). */
+  exitable: boolean;
+}
+
+export interface KeyHelp {
+  keys: string;
+  what: string;
+}
+
 export interface EditorInit {
   /** Webview URI of the image (or of its PNG preview when the browser cannot decode the format). */
   imageUri: string;
@@ -95,22 +137,86 @@ export interface EditorInit {
   imageName: string;
   classes: ClassDef[];
   ignoreIndex: number;
+  /** What the editable layer starts from. */
   source: MaskSource;
-  /** PNG bytes of the mask or pre-label shown; absent when source is 'none'. */
+  /** PNG bytes of the mask or pre-label the edits start from; absent when source is 'none'. */
   maskPng?: Uint8Array;
   /** Path of that file relative to the dataset root, for messages. */
   maskPath?: string;
+  /** Where saving writes the mask, relative to the dataset root. */
+  saveTarget?: string;
+  /** PNG bytes of the instance map, when there is one. */
+  instancesPng?: Uint8Array;
+  instancesPath?: string;
+  /** Class id of a new, empty mask (background or ignore: the setting segment.editor.emptyMask). */
+  emptyFill: number;
+  /** Unsaved writes to replay over the files (a restored backup, or a webview opened again). */
+  writes: PatchWrite[];
+  /** Why editing is off, when it is (e.g. the image is in no dataset). */
+  readOnly?: string;
   /** Where the image sits in its dataset; absent for an image outside any dataset. */
-  dataset?: { root: string; key: string; index: number; count: number; configSource: 'file' | 'inferred' };
+  dataset?: { root: string; key: string; index: number; count: number; configSource: 'file' | 'inferred'; status: ItemStatus };
+  /** A pre-label exists besides the mask: the editor offers to compare them. */
+  prelabelAvailable: boolean;
+  /** Start in comparison mode. */
+  comparison?: ComparisonInit;
   opacity: number;
+  tools: ToolState;
+  /** The default keys, for the help popover. */
+  keys: KeyHelp[];
+  /** A one-time note shown in the editor (e.g. edits restored from a backup). */
+  notice?: string;
 }
+
+/** What the keybindings ask of the editor (each is a VS Code command, so users can rebind them). */
+export type EditorCommand =
+  | { kind: 'tool'; tool: ToolId }
+  | { kind: 'class'; classId: number }
+  | { kind: 'ignore' }
+  | { kind: 'brushSize'; step: number }
+  | { kind: 'toggleMask' }
+  | { kind: 'toggleOutline' }
+  | { kind: 'zoom'; factor: number }
+  | { kind: 'fit' }
+  | { kind: 'actualSize' }
+  | { kind: 'toggleInstanceMode' }
+  | { kind: 'newInstance' }
+  | { kind: 'splitInstances' }
+  | { kind: 'toggleCompare' }
+  | { kind: 'help' };
+
+/** What the editor's buttons ask of the host. */
+export type EditorAction =
+  | { kind: 'navigate'; target: ReviewTarget }
+  | { kind: 'accept' }
+  | { kind: 'compare'; on: boolean }
+  | { kind: 'createDataset' }
+  | { kind: 'startEmpty' }
+  | { kind: 'addClasses'; ids: number[] }
+  | { kind: 'openFile'; path: string }
+  | { kind: 'reload' };
 
 export type HostToEditor =
   | { type: 'init'; init: EditorInit }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** Undo, redo or revert: pixels to write. */
+  | { type: 'writes'; writes: PatchWrite[] }
+  | { type: 'command'; command: EditorCommand }
+  /** Save: encode these layers as PNG and answer with 'encoded'. */
+  | { type: 'encode'; requestId: number; layers: Layer[] }
+  | { type: 'saved'; source: MaskSource; maskPath: string; status?: ItemStatus }
+  | { type: 'compare'; comparison?: ComparisonInit }
+  | { type: 'prelabelAvailable'; available: boolean };
 
 export type EditorToHost =
   | { type: 'ready' }
   | { type: 'loaded'; width: number; height: number }
   | { type: 'problem'; message: string }
-  | { type: 'setOpacity'; opacity: number };
+  | { type: 'setOpacity'; opacity: number }
+  /** One stroke or fill: an undoable edit. */
+  | { type: 'edit'; label: string; patches: Patch[] }
+  | { type: 'encoded'; requestId: number; files: { layer: Layer; png: Uint8Array }[] }
+  | { type: 'encodeFailed'; requestId: number; message: string }
+  | { type: 'tools'; tools: ToolState }
+  | { type: 'action'; action: EditorAction }
+  | { type: 'focus'; focused: boolean };

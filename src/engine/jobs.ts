@@ -8,6 +8,8 @@ import { datasetStats } from './stats';
 import { evaluateDataset } from './evaluate';
 import { writePngPreview } from './images';
 import { locateImage } from './locate';
+import { listItems } from './review';
+import { writeMask } from './maskEdits';
 import { JobContext, throwIfCancelled } from './jobContext';
 
 type Handlers = { [K in JobKind]: (params: JobParams<K>, ctx: JobContext) => Promise<JobResult<K>> };
@@ -32,6 +34,14 @@ export const JOB_HANDLERS: Handlers = {
 
   async locate({ image }) {
     return locateImage(image);
+  },
+
+  async listItems({ root }) {
+    return listItems(root);
+  },
+
+  async writeMask(params) {
+    return writeMask(params);
   },
 
   async previewImage({ path: file, cacheDir }) {

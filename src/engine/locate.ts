@@ -3,7 +3,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { detectLayout, keyOfImage } from '../core/datasetLayout';
 import { CONFIG_FILE } from '../core/segmentConfig';
-import { extensionOf } from '../core/paths';
+import { extensionOf, normalizeRelative } from '../core/paths';
+import { itemTargets } from '../core/maskFiles';
 import { LocateResult } from '../core/protocol';
 import { openDataset } from './dataset';
 
@@ -34,6 +35,7 @@ export async function locateImage(image: string): Promise<LocateResult> {
             index,
             count: dataset.items.length,
             prelabels: dataset.layout.prelabels,
+            targets: itemTargets(dataset.layout, item),
           },
         };
       }
@@ -75,7 +77,8 @@ async function layoutRootCandidate(dir: string, image: string): Promise<string |
 
 function pickFolders(folders: Record<string, unknown>): { images?: string; masks?: string } {
   const out: { images?: string; masks?: string } = {};
-  if (typeof folders.images === 'string') out.images = folders.images;
-  if (typeof folders.masks === 'string') out.masks = folders.masks;
+  // Normalised as segment.json's parser does: "." (images at the root) becomes "".
+  if (typeof folders.images === 'string') out.images = normalizeRelative(folders.images);
+  if (typeof folders.masks === 'string') out.masks = normalizeRelative(folders.masks);
   return out;
 }
