@@ -1,6 +1,7 @@
 // One build for every side: extension host, worker and CLI (Node, CommonJS) and webviews (browser, IIFE).
 // Native and heavyweight runtime modules stay external: they ship in the VSIX's node_modules.
 import * as esbuild from 'esbuild';
+import { cpSync, mkdirSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -19,6 +20,10 @@ const builds = [
   { ...common, entryPoints: { worker: 'src/engine/worker.ts', cli: 'src/cli/cli.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: NATIVE },
   { ...common, entryPoints: { editor: 'src/webview/editor/main.ts' }, outdir: 'dist/webview', platform: 'browser', format: 'iife', target: 'chrome120' },
 ];
+
+// The codicon font for @vscode-elements icons (webviewHtml's `codicons: true` links it).
+mkdirSync('dist/webview/codicons', { recursive: true });
+for (const f of ['codicon.css', 'codicon.ttf']) cpSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/webview/codicons/${f}`);
 
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();

@@ -1,19 +1,14 @@
 /** Activation: the worker client, the segmentation editor and the commands. VS Code glue only. */
 import * as vscode from 'vscode';
 import { WorkerClient } from './workerClient';
-import { EDITOR_VIEW_TYPE, SegmentEditorProvider } from './segmentEditorProvider';
+import { registerSegmentEditor } from './segmentEditorProvider';
 import { registerCommands } from './commands';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Segment Studio', { log: true });
   const worker = new WorkerClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, (line) => log.info(`[worker] ${line}`));
   context.subscriptions.push(log, { dispose: () => worker.dispose() });
-  context.subscriptions.push(
-    vscode.window.registerCustomEditorProvider(EDITOR_VIEW_TYPE, new SegmentEditorProvider(context, worker, log), {
-      webviewOptions: { retainContextWhenHidden: true },
-      supportsMultipleEditorsPerDocument: false,
-    }),
-  );
+  registerSegmentEditor(context, worker, log);
   registerCommands(context, worker, log);
 }
 

@@ -8,6 +8,8 @@ export interface WebviewPage {
   script: string;
   /** Stylesheets in dist/webview/ or media/. */
   styles: string[];
+  /** Load the codicon font (dist/webview/codicons), for vscode-elements icons. */
+  codicons?: boolean;
   body: string;
 }
 
@@ -31,6 +33,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, p
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>${escapeHtml(page.title)}</title>
+${page.codicons ? `<link rel="stylesheet" id="vscode-codicon-stylesheet" href="${asset('dist/webview/codicons/codicon.css')}">` : ''}
 ${page.styles.map((s) => `<link rel="stylesheet" href="${asset(s)}">`).join('\n')}
 </head>
 <body>
