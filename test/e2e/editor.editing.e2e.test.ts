@@ -14,6 +14,7 @@ import { REPO_ROOT, withVSCode } from './harness';
 import {
   activeTab, assertPainted, brushFootprint, clickAt, dataset, drag, editorFrame, focusEditor, geometry, openInEditor,
   polygonFootprint, pressAndWait, region, waitDirty, waitFor,
+  OPEN_IMAGES_IN_EDITOR,
 } from './editorDriver';
 
 const VSIX = join(REPO_ROOT, 'segment-studio.vsix');
@@ -38,7 +39,7 @@ test('brush, undo, redo, save, fill, polygon, eraser and hot exit change exactly
   const { width, height } = original;
 
   // VS Code for the Web saves after a delay by default; desktop VS Code does not, and hot exit is about unsaved work.
-  await withVSCode({ name: 'editor-editing', folder: root, vsix: VSIX, settings: { 'files.autoSave': 'off' } }, async (vs) => {
+  await withVSCode({ name: 'editor-editing', folder: root, vsix: VSIX, settings: { 'files.autoSave': 'off', ...OPEN_IMAGES_IN_EDITOR } }, async (vs) => {
     const frame = await openInEditor(vs, 'images/df_001.jpg');
     assert.equal((await dataset(frame)).source, 'mask');
     await focusEditor(frame);

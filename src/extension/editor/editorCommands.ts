@@ -72,13 +72,27 @@ export function registerEditorCommands(context: vscode.ExtensionContext, provide
   /**
    * For the dataset-inspection views: opens `imageUri` in the editor in read-only comparison mode,
    * colouring the prediction at `predictionPath` (absolute, or relative to the dataset root)
-   * against the image's mask. See docs/decisions.md.
+   * against the image's mask. See docs/decisions.md. From the command palette (no arguments) it
+   * asks for the prediction file of the active editor's image.
    */
-  register('segment.openComparison', async (imageUri: vscode.Uri, predictionPath: string) => {
+  register('segment.openComparison', async (imageUri?: vscode.Uri, predictionPath?: string) => {
+    if (imageUri === undefined && predictionPath === undefined) {
+      const session = provider.activeSession;
+      if (!session) return void vscode.window.showInformationMessage('Open an image in the Segmentation Editor first, then compare it with a prediction.');
+      const targets = session.document.targets;
+      const picked = await vscode.window.showOpenDialog({
+        title: `Prediction to compare with the mask of ${session.document.uri.path.split('/').pop()}`,
+        defaultUri: targets ? vscode.Uri.file(targets.prelabel) : session.document.uri,
+        filters: { 'Class-id masks': ['png'] },
+        canSelectMany: false,
+      });
+      if (!picked?.[0]) return;
+      [imageUri, predictionPath] = [session.document.uri, picked[0].fsPath];
+    }
     if (!(imageUri instanceof vscode.Uri) || typeof predictionPath !== 'string') {
       throw new Error('segment.openComparison takes (imageUri: vscode.Uri, predictionPath: string)');
     }
-    const open = [...provider.sessions.values()].find((s) => s.document.uri.toString() === imageUri.toString());
+    const open = [...provider.sessions.values()].find((s) => s.document.uri.toString() === imageUri!.toString());
     if (!open) provider.pendingComparisons.set(imageUri.toString(), predictionPath);
     await vscode.commands.executeCommand('vscode.openWith', imageUri, 'segment.editor');
     if (open) await provider.compareWithPrediction(open, predictionPath);
