@@ -178,7 +178,7 @@ async function main(): Promise<void> {
     const init: EditorInit = {
       imageUri: `${served.base}/image.jpg`, imageName: 'image.jpg', classes, ignoreIndex: 255, source: 'mask', maskPath: 'masks/image.png',
       saveTarget: 'masks/image.png', emptyFill: 0, writes: [], prelabelAvailable: false, opacity: 0.5,
-      tools: { tool: 'brush', classId: 2, brushSize: 20, tolerance: 24, protect: [], outline: false, instanceMode: false }, keys: [],
+      tools: { tool: 'brush', classId: 2, brushSize: 20, tolerance: 32, protect: [], outline: false, instanceMode: false }, keys: [],
       dataset: { root: '/bench', key: 'image', index: 0, count: 1, configSource: 'file', status: 'labelled' },
     };
     const maxTexture = await page.evaluate(() => (document.createElement('canvas').getContext('webgl2')?.getParameter(0x0d33) as number) ?? 0);

@@ -55,8 +55,11 @@ export function sameIdSpans(ids: Uint8Array | Uint16Array, width: number, height
 }
 
 /**
- * The magic wand: the connected region whose colour differs from the seed pixel's by at most
- * `tolerance` (0..255) on every channel. `rgba` holds 4 bytes per pixel (ImageData layout).
+ * The magic wand: the connected region whose colour differs from the clicked pixel's by at most
+ * `tolerance` (0..255) on every channel. Colours are means over (2 * smooth + 1)^2 pixels
+ * (Photoshop's "sample size", 5x5 by default), so sensor noise does not stop the region at the
+ * first pixel; they are computed only for the pixels the region reaches. `rgba` holds 4 bytes per
+ * pixel (ImageData layout).
  */
 export function similarColorSpans(
   rgba: Uint8Array | Uint8ClampedArray,
@@ -66,14 +69,32 @@ export function similarColorSpans(
   y: number,
   tolerance: number,
   emit: SpanSink,
+  smooth = 2,
 ): number {
   const xi = Math.floor(x);
   const yi = Math.floor(y);
   if (xi < 0 || yi < 0 || xi >= width || yi >= height) return 0;
-  const s = (yi * width + xi) * 4;
-  const r = rgba[s], g = rgba[s + 1], b = rgba[s + 2];
+  const mean = (cx: number, cy: number, r: number, out: Float64Array) => {
+    out[0] = out[1] = out[2] = 0;
+    let n = 0;
+    for (let j = Math.max(0, cy - r); j <= Math.min(height - 1, cy + r); j++) {
+      for (let i = Math.max(0, cx - r); i <= Math.min(width - 1, cx + r); i++) {
+        const s = (j * width + i) * 4;
+        out[0] += rgba[s];
+        out[1] += rgba[s + 1];
+        out[2] += rgba[s + 2];
+        n++;
+      }
+    }
+    out[0] /= n;
+    out[1] /= n;
+    out[2] /= n;
+  };
+  const seed = new Float64Array(3);
+  mean(xi, yi, smooth, seed);
+  const c = new Float64Array(3);
   return floodSpans(width, height, xi, yi, (i) => {
-    const p = i * 4;
-    return Math.abs(rgba[p] - r) <= tolerance && Math.abs(rgba[p + 1] - g) <= tolerance && Math.abs(rgba[p + 2] - b) <= tolerance;
+    mean(i % width, Math.floor(i / width), smooth, c);
+    return Math.abs(c[0] - seed[0]) <= tolerance && Math.abs(c[1] - seed[1]) <= tolerance && Math.abs(c[2] - seed[2]) <= tolerance;
   }, emit);
 }

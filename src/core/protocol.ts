@@ -145,6 +145,8 @@ export interface EditorInit {
   maskPath?: string;
   /** Where saving writes the mask, relative to the dataset root. */
   saveTarget?: string;
+  /** What the pre-label's sidecar says about where it came from (model, time), for a pre-label. */
+  prelabelInfo?: string;
   /** PNG bytes of the instance map, when there is one. */
   instancesPng?: Uint8Array;
   instancesPath?: string;

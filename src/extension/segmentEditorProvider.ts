@@ -19,7 +19,12 @@ import { navigate } from './editor/review';
 
 export const EDITOR_VIEW_TYPE = 'segment.editor';
 
-const DEFAULT_TOOLS: ToolState = { tool: 'brush', classId: 1, brushSize: 12, tolerance: 24, protect: [], outline: false, instanceMode: false };
+function log(channel: vscode.LogOutputChannel, document: MaskDocument, what: string): void {
+  const files = [document.base.file, document.instancesFile].filter(Boolean).map((f) => document.rel(f!));
+  channel.info(`${what} ${document.uri.fsPath}: ${document.base.source}${files.length ? ` (${files.join(', ')})` : ''}${document.dataset ? '' : ', in no dataset'}`);
+}
+
+const DEFAULT_TOOLS: ToolState = { tool: 'brush', classId: 1, brushSize: 12, tolerance: 32, protect: [], outline: false, instanceMode: false };
 const TOOLS_KEY = 'segment.editor.tools';
 
 /** Registers the editor, its commands and keys; returns the provider (tests and commands use it). */
@@ -59,6 +64,7 @@ export class SegmentEditorProvider implements vscode.CustomEditorProvider<MaskDo
     const { located, failure } = await this.locate(uri);
     const document = new MaskDocument(uri, located, failure);
     await document.loadBase();
+    log(this.log, document, 'opening');
     if (typeof openContext.backupId === 'string') {
       this.log.info(`restoring unsaved changes of ${uri.fsPath} from ${openContext.backupId}`);
       await this.restoreBackup(document, vscode.Uri.parse(openContext.backupId));

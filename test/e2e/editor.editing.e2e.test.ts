@@ -5,7 +5,7 @@
 // written here (not the editor's own rasterisers), and the saved file is read with libvips.
 // Needs segment-studio.vsix (`npm run package`) and the e2e tools (`node scripts/e2e-setup.mjs`).
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -115,6 +115,60 @@ test('brush, undo, redo, save, fill, polygon, eraser and hot exit change exactly
     const erased = assertPainted(afterPolygon.ids, afterErase.ids, brushFootprint(erase, size, width, height), 0, width, 'eraser');
     t.diagnostic(`eraser: ${erased} pixels back to background`);
 
+    // --- rectangle, lasso, magic wand ------------------------------------------------------------
+    await pressAndWait(vs, frame, '2', 'classId', '2');
+    await pressAndWait(vs, frame, 'r', 'tool', 'rectangle');
+    const corners = [{ x: 20.5, y: 240.5 }, { x: 70.5, y: 270.5 }]; // pixel centres: the rectangle covers the pixels under both
+    await drag(vs, frame, corners);
+    since = statSync(maskFile).mtimeMs;
+    await vs.page.keyboard.press('Control+s');
+    const afterRect = await savedMask(maskFile, since);
+    const rect = new Uint8Array(width * height);
+    for (let y = 240; y <= 270; y++) for (let x = 20; x <= 70; x++) rect[y * width + x] = 1;
+    t.diagnostic(`rectangle: ${assertPainted(afterErase.ids, afterRect.ids, rect, 2, width, 'rectangle')} pixels`);
+
+    await pressAndWait(vs, frame, '1', 'classId', '1');
+    await pressAndWait(vs, frame, 'l', 'tool', 'lasso');
+    const loop = Array.from({ length: 24 }, (_, k) => ({ x: 330 + 28 * Math.cos((k / 24) * 2 * Math.PI), y: 90 + 18 * Math.sin((k / 24) * 2 * Math.PI) }));
+    await drag(vs, frame, loop);
+    since = statSync(maskFile).mtimeMs;
+    await vs.page.keyboard.press('Control+s');
+    const afterLasso = await savedMask(maskFile, since);
+    t.diagnostic(`lasso: ${assertPainted(afterRect.ids, afterLasso.ids, polygonFootprint(loop, width, height, 1 / view.scale), 1, width, 'lasso')} pixels`);
+
+    // The wand follows the image's colours (decoded by Chromium): the test checks the region's shape, not each pixel.
+    await pressAndWait(vs, frame, 'w', 'tool', 'wand');
+    // A labeller clicks the middle of an object: the centre of the cell filled above.
+    let cx = 0, cy = 0, cell = 0;
+    seed.fill.forEach((v, i) => v && ((cx += i % width), (cy += Math.floor(i / width)), cell++));
+    const centre = { x: Math.round(cx / cell), y: Math.round(cy / cell) };
+    assert.equal(seed.fill[centre.y * width + centre.x], 1, 'the cell contains its centre');
+    const editsBeforeWand = Number((await dataset(frame)).edits);
+    await clickAt(vs, frame, [{ x: centre.x + 0.5, y: centre.y + 0.5 }]);
+    await waitFor(frame, 'edits', (v) => Number(v) === editsBeforeWand + 1, 'the magic wand edit');
+    since = statSync(maskFile).mtimeMs;
+    await vs.page.keyboard.press('Control+s');
+    const afterWand = await savedMask(maskFile, since);
+    const changed = new Uint8Array(width * height);
+    let wandPixels = 0;
+    for (let i = 0; i < changed.length; i++) if (afterWand.ids[i] !== afterLasso.ids[i]) (changed[i] = 1), wandPixels++;
+    for (let i = 0; i < changed.length; i++) if (changed[i]) assert.equal(afterWand.ids[i], 1, 'the wand paints the class');
+    const connected = region(changed, width, height, centre.x, centre.y).reduce((n, v) => n + v, 0);
+    assert.equal(connected, wandPixels, 'the wand region is one connected piece around the click');
+    assert.ok(wandPixels > cell / 5 && wandPixels < cell * 2, `the wand took ${wandPixels} pixels around a cell of ${cell}`);
+    t.diagnostic(`magic wand: ${wandPixels} pixels of similar colour around the click (the cell's mask has ${cell})`);
+
+    // --- revert drops unsaved changes -----------------------------------------------------------
+    await pressAndWait(vs, frame, 'b', 'tool', 'brush');
+    await drag(vs, frame, [snap(10, 10), snap(60, 20)]);
+    await waitDirty(vs, true, 'before revert');
+    const loads = Number((await dataset(frame)).loads);
+    const savedBytes = statSync(maskFile).mtimeMs;
+    await vs.runCommand('File: Revert File');
+    await waitDirty(vs, false, 'after revert');
+    await waitFor(frame, 'loads', (v) => Number(v) === loads + 1, 'the editor to show the file again');
+    assert.equal(statSync(maskFile).mtimeMs, savedBytes, 'revert leaves the file alone');
+
     // --- hot exit: reload the window with an unsaved stroke --------------------------------------
     await pressAndWait(vs, frame, 'b', 'tool', 'brush');
     await pressAndWait(vs, frame, '2', 'classId', '2');
@@ -132,7 +186,19 @@ test('brush, undo, redo, save, fill, polygon, eraser and hot exit change exactly
     await vs.page.keyboard.press('Control+s');
     await waitDirty(vs, false, 'after saving the restored stroke');
     const afterRestore = await savedMask(maskFile, since);
-    t.diagnostic(`hot exit: ${assertPainted(afterErase.ids, afterRestore.ids, brushFootprint(unsaved, size, width, height), 2, width, 'restored stroke')} pixels restored`);
+    t.diagnostic(`hot exit: ${assertPainted(afterWand.ids, afterRestore.ids, brushFootprint(unsaved, size, width, height), 2, width, 'restored stroke')} pixels restored`);
+
+    // --- Save As: the image is copied and its mask written where the copy's mask belongs ---------
+    await drag(vs, restored, [snap(300, 30), snap(340, 40)]);
+    await vs.runCommand('File: Save As...');
+    const input = vs.page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(join(root, 'images', 'df_001_copy.jpg'));
+    await vs.page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).click();
+    await vs.waitForActiveTab('df_001_copy.jpg');
+    const copyMask = await savedMask(join(root, 'masks', 'df_001_copy.png'), 0);
+    assertPainted(afterRestore.ids, copyMask.ids, brushFootprint([snap(300, 30), snap(340, 40)], size, width, height), 2, width, 'Save As');
+    assert.ok(readFileSync(join(root, 'images', 'df_001_copy.jpg')).equals(readFileSync(join(root, 'images', 'df_001.jpg'))), 'the image was copied');
     t.diagnostic(vs.actions.join('; '));
   });
 });

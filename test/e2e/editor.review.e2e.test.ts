@@ -244,6 +244,23 @@ test('review: pre-labels, comparison, tiling, bad input, navigation, instances a
     await vs.waitForActiveTab('df_030.jpg');
     t.diagnostic('review: N -> df_002, U -> df_027 (first unlabelled), Alt+N -> df_030 (first unreviewed pre-label)');
 
+    // --- files changed on disk: reload when clean, ask when dirty, a Predict's pre-label shows up ---
+    frame = await openInEditor(vs, 'images/df_031.jpg');
+    assert.equal((await dataset(frame)).source, 'none');
+    await thresholdPrelabel(join(root, 'images', 'df_031.jpg'), join(root, 'prelabels', 'df_031.png'));
+    await waitFor(frame, 'source', (v) => v === 'prelabel', 'the pre-label written meanwhile to show');
+    frame = await openInEditor(vs, 'images/df_003.jpg');
+    const loads = Number((await dataset(frame)).loads);
+    await writeIdsWithSharp(join(root, 'masks', 'df_003.png'), new Uint8Array(W * H).fill(1), W, H);
+    await waitFor(frame, 'loads', (v) => Number(v) === loads + 1, 'a clean editor to reload the changed mask');
+    await focusEditor(frame);
+    await pressAndWait(vs, frame, 'b', 'tool', 'brush');
+    await drag(vs, frame, [{ x: 20, y: 20 }, { x: 60, y: 30 }]);
+    await writeIdsWithSharp(join(root, 'masks', 'df_003.png'), new Uint8Array(W * H).fill(2), W, H);
+    await vs.waitForNotification('changed on disk while df_003.jpg has unsaved changes');
+    assert.equal((await activeTab(vs)).dirty, true, 'the unsaved changes are kept until the user chooses');
+    section('files changed on disk');
+
     section('before: instance mode writes');
     // --- instance mode writes instances/ ---------------------------------------------------------
     frame = await openInEditor(vs, 'images/df_027.jpg');

@@ -81,7 +81,10 @@ export async function waitFor(frame: Frame, key: string, ok: (value: string | un
   for (;;) {
     const value = (await dataset(frame))[key];
     if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: data-${key} is ${JSON.stringify(value)}`);
+    if (Date.now() > deadline) {
+      const state = await dataset(frame);
+      throw new Error(`timed out waiting for ${what}: data-${key} is ${JSON.stringify(value)}; editor state ${JSON.stringify(state)}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -38,10 +38,23 @@ test('fill handles a large spiral without recursion', () => {
   assert.equal(n, zeros, 'a serpentine corridor of zeros is one region');
 });
 
-test('the magic wand grows over colours within the tolerance of the seed', () => {
-  const w = 4, h = 1;
-  const rgba = Uint8Array.from([100, 100, 100, 255, 110, 95, 100, 255, 121, 100, 100, 255, 100, 100, 100, 255]);
-  assert.equal(fillOf((emit) => similarColorSpans(rgba, w, h, 0, 0, 10, emit), w, h).n, 2, 'stops at the pixel 21 away');
-  assert.equal(fillOf((emit) => similarColorSpans(rgba, w, h, 0, 0, 21, emit), w, h).n, 4);
-  assert.equal(fillOf((emit) => similarColorSpans(rgba, w, h, 0, 0, 0, emit), w, h).n, 1);
+test('the magic wand grows over colours within the tolerance of the seed area', () => {
+  // Row 0..4: a 10-wide image, left 5 columns ~100 grey, right 5 columns 160; the seed area is all left.
+  const w = 10, h = 5;
+  const rgba = new Uint8Array(w * h * 4);
+  for (let i = 0; i < w * h; i++) {
+    const v = i % w < 5 ? 100 + ((i * 7) % 5) - 2 : 160;
+    rgba.set([v, v, v, 255], i * 4);
+  }
+  assert.equal(fillOf((emit) => similarColorSpans(rgba, w, h, 2, 2, 10, emit), w, h).n, 20, 'the left half less its border column (whose 3x3 mean mixes in the right half)');
+  assert.equal(fillOf((emit) => similarColorSpans(rgba, w, h, 2, 2, 80, emit), w, h).n, 50);
+  assert.equal(fillOf((emit) => similarColorSpans(rgba, w, h, 8, 2, 0, emit), w, h).n, 20, 'flat colour at tolerance 0: the four columns whose 3x3 mean is 160');
+  // Noise of +-40 on every pixel: unsmoothed it stops at once, smoothed it takes the flat region.
+  const noisy = new Uint8Array(w * h * 4);
+  for (let i = 0; i < w * h; i++) {
+    const v = 100 + (i % 2 ? 40 : -40) * (Math.floor(i / w) % 2 ? -1 : 1);
+    noisy.set([v, v, v, 255], i * 4);
+  }
+  assert.ok(fillOf((emit) => similarColorSpans(noisy, w, h, 2, 2, 20, emit, 0), w, h).n < 5);
+  assert.ok(fillOf((emit) => similarColorSpans(noisy, w, h, 2, 2, 20, emit, 1), w, h).n > 40);
 });

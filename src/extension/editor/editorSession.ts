@@ -193,6 +193,7 @@ export class EditorSession {
       maskPng: await read(document.base.file),
       maskPath: document.base.file ? document.rel(document.base.file) : undefined,
       saveTarget: ds?.targets?.mask,
+      prelabelInfo: document.base.source === 'prelabel' ? await describeSidecar(document.base.file!) : undefined,
       instancesPng: await read(document.instancesFile),
       instancesPath: document.instancesFile ? document.rel(document.instancesFile) : undefined,
       writes: document.history.unsavedWrites(),
@@ -213,6 +214,19 @@ export class EditorSession {
     }
     const stat = await vscode.workspace.fs.stat(image);
     return webview.asWebviewUri(image).with({ query: `v=${stat.mtime}` }).toString();
+  }
+}
+
+/** A few words from a pre-label's JSON sidecar (`<pre-label>.json`): which model made it, and when. */
+async function describeSidecar(prelabel: string): Promise<string | undefined> {
+  try {
+    const json = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(prelabel.replace(/\.png$/i, '.json')))));
+    const model = [json.model, json.modelName, json.model?.name].find((v) => typeof v === 'string');
+    const when = [json.createdAt, json.created, json.time, json.date].find((v) => typeof v === 'string');
+    const parts = [model ? `model ${path.basename(model)}` : '', when ? new Date(when).toLocaleString() : ''].filter(Boolean);
+    return parts.length ? parts.join(', ') : undefined;
+  } catch {
+    return undefined; // no sidecar, or not one we can read: the pre-label speaks for itself
   }
 }
 

@@ -39,7 +39,7 @@ export class Editor implements ToolHost {
   target: EditTarget = { width: 1, height: 1, mask: new Uint8Array(1) };
   private image?: HTMLImageElement;
   private imageRgba?: Promise<Uint8ClampedArray>;
-  private toolState: ToolState = { tool: 'brush', classId: 1, brushSize: 12, tolerance: 24, protect: [], outline: false, instanceMode: false };
+  private toolState: ToolState = { tool: 'brush', classId: 1, brushSize: 12, tolerance: 32, protect: [], outline: false, instanceMode: false };
   private showMask = true;
   private opacity = 0.5;
   private readonly hidden = new Set<number>();
@@ -47,6 +47,9 @@ export class Editor implements ToolHost {
   private reference?: Uint8Array;
   /** Why the mask cannot be edited right now, if it cannot. */
   private blocked?: string;
+  /** The mask file could not be used (wrong size, unreadable): the badge says so. */
+  private maskUnreadable = false;
+  private loads = 0;
   private instanceId = 1;
   private unknownIds: number[] = [];
   private source: EditorInit['source'] = 'none';
@@ -117,6 +120,7 @@ export class Editor implements ToolHost {
     this.source = init.source;
     this.maskPath = init.maskPath;
     this.blocked = init.readOnly;
+    this.maskUnreadable = false;
     this.compare = undefined;
     this.reference = undefined;
     this.unknownIds = [];
@@ -198,6 +202,7 @@ export class Editor implements ToolHost {
 
     if (problem) {
       this.blocked = problem.text;
+      this.maskUnreadable = problem.choices === 'replace';
       const replace = [
         { label: 'Start an empty mask', primary: true, run: () => this.action({ kind: 'startEmpty' }) },
         { label: 'Open the mask file', run: () => this.action({ kind: 'openFile', path: init.maskPath! }) },
@@ -226,8 +231,10 @@ export class Editor implements ToolHost {
     document.body.dataset.tiles = String(this.renderer.tileCount);
     document.body.dataset.maxTextureSize = String(this.renderer.maxTextureSize);
     document.body.dataset.maskSource = mask || init.writes.length > 0 ? this.source : 'none';
+    this.updateToolUi();
     this.updateDocUi();
     this.loaded = true;
+    document.body.dataset.loads = String(++this.loads);
     document.body.dataset.ready = 'true';
     this.post({ type: 'loaded', width, height });
     // Mipmaps make zoomed-out views smooth; they cost a moment on large images, so after the first frame.
@@ -527,7 +534,7 @@ export class Editor implements ToolHost {
       const p = this.view.toImage(sx, sy);
       if (e.button === 1 || (e.button === 0 && this.spaceDown)) {
         this.pan = { x: e.clientX, y: e.clientY, id: e.pointerId };
-        canvas.setPointerCapture(e.pointerId);
+        capture(canvas, e.pointerId);
         this.stage.classList.add('panning');
         e.preventDefault();
         return;
@@ -535,8 +542,8 @@ export class Editor implements ToolHost {
       if (e.button !== 0 || !this.loaded) return;
       if (e.altKey) return this.pick(p);
       if (!this.canEdit()) return;
-      canvas.setPointerCapture(e.pointerId);
       this.toolController.down(p);
+      capture(canvas, e.pointerId);
     });
     canvas.addEventListener('pointermove', (e) => {
       const { sx, sy } = local(e);
@@ -571,7 +578,7 @@ export class Editor implements ToolHost {
     canvas.addEventListener('dblclick', () => this.toolController.doubleClick());
     canvas.addEventListener('pointerleave', () => {
       el('brush-cursor').hidden = true;
-      el('readout').textContent = '';
+      this.showHint();
     });
     canvas.addEventListener('contextmenu', (e) => e.preventDefault());
     canvas.addEventListener(
@@ -611,11 +618,16 @@ export class Editor implements ToolHost {
         this.stage.classList.remove('pan-ready');
       }
     });
-    window.addEventListener('focus', () => this.post({ type: 'focus', focused: true }));
+    // The focus context key makes the editor's keys work. VS Code may focus the webview before this
+    // script runs (no focus event then), so any interaction reports it too.
+    window.addEventListener('focus', () => this.reportFocus(true));
+    window.addEventListener('pointerdown', () => this.reportFocus(true), true);
+    window.addEventListener('keydown', () => this.reportFocus(true), true);
     window.addEventListener('blur', () => {
       this.spaceDown = false;
-      this.post({ type: 'focus', focused: false });
+      this.reportFocus(false);
     });
+    if (document.hasFocus()) this.reportFocus(true);
     document.addEventListener('pointerdown', (e) => {
       const help = el('help');
       if (!help.hidden && !help.contains(e.target as Node) && !(e.target as HTMLElement).closest('#help-button')) toggleHelp([], false);
@@ -656,6 +668,14 @@ export class Editor implements ToolHost {
     click('show-diff', () => this.setCompareShow('diff'));
   }
 
+  private focused = false;
+
+  private reportFocus(focused: boolean): void {
+    if (focused === this.focused) return;
+    this.focused = focused;
+    this.post({ type: 'focus', focused });
+  }
+
   private action(action: EditorAction): void {
     this.post({ type: 'action', action });
   }
@@ -674,13 +694,27 @@ export class Editor implements ToolHost {
     toast(`Picked ${this.className(id)}${this.toolState.instanceMode && inst > 0 ? `, instance ${inst}` : ''}`);
   }
 
+  /** What the current tool does, in the status line while the pointer is off the image. */
+  private showHint(): void {
+    const hints: Record<ToolId, string> = {
+      brush: 'Drag to paint · [ ] or Alt+wheel: size · Alt+click: pick a class · Space+drag: pan',
+      eraser: 'Drag to erase · [ ] or Alt+wheel: size',
+      fill: 'Click a region to fill it with the class',
+      wand: 'Click to fill the region of similar image colour (tolerance above)',
+      polygon: 'Click to add points · click the first point, double-click or Enter to close · Backspace: undo a point · Esc: cancel',
+      lasso: 'Drag around a region to fill it',
+      rectangle: 'Drag to fill a rectangle',
+    };
+    const out = el('readout');
+    out.classList.add('hint');
+    out.textContent = this.compare ? 'Comparison: hover to read both masks · Back to editing to paint' : hints[this.tool];
+  }
+
   private readout(p: Point): void {
     const i = this.pixelIndex(p);
     const out = el('readout');
-    if (i < 0) {
-      out.textContent = '';
-      return;
-    }
+    out.classList.remove('hint');
+    if (i < 0) return this.showHint();
     const x = Math.floor(p.x);
     const y = Math.floor(p.y);
     const id = this.target.mask[i];
@@ -766,6 +800,7 @@ export class Editor implements ToolHost {
     this.updateViewUi();
     this.renderLegend();
     this.updateCursor();
+    if (el('readout').classList.contains('hint') || !el('readout').textContent) this.showHint();
   }
 
   private updateViewUi(): void {
@@ -783,8 +818,14 @@ export class Editor implements ToolHost {
     if (!init) return;
     const badge = el('source');
     const comparing = !!this.compare;
-    badge.textContent = comparing ? (this.compare!.init.kind === 'prediction' ? 'Prediction review (read-only)' : 'Comparing (read-only)') : { mask: 'Ground truth', prelabel: 'Pre-label · unreviewed', none: 'New mask' }[this.source];
-    badge.className = `source source-${comparing ? 'compare' : this.source}`;
+    const unreadable = this.maskUnreadable && !!this.blocked;
+    badge.textContent = comparing
+      ? this.compare!.init.kind === 'prediction' ? 'Prediction review (read-only)' : 'Comparing (read-only)'
+      : unreadable ? 'Mask unreadable' : { mask: 'Ground truth', prelabel: 'Pre-label · unreviewed', none: 'New mask' }[this.source];
+    badge.className = `source source-${comparing ? 'compare' : unreadable ? 'problem' : this.source}`;
+    const strip = el('prelabel-strip');
+    strip.hidden = this.source !== 'prelabel' || comparing;
+    el('prelabel-text').textContent = `Unreviewed pre-label ${this.maskPath ?? ''}${init.prelabelInfo ? ` (${init.prelabelInfo})` : ''}: fix what is wrong, then save (Ctrl+S) or accept it. It becomes ${init.saveTarget}; the pre-label file is kept as it is.`;
     badge.title = comparing
       ? `Comparing ${this.compare!.init.path} with the mask`
       : this.source === 'mask' ? `Ground truth: ${this.maskPath}` : this.source === 'prelabel' ? `A model's pre-label (${this.maskPath}) that nobody has reviewed: saving accepts it as ${init.saveTarget}` : `No mask yet: saving writes ${init.saveTarget ?? 'nothing (not in a dataset)'}`;
@@ -970,6 +1011,15 @@ export class Editor implements ToolHost {
   private classColor(id: number): string {
     if (id === this.init?.ignoreIndex) return '#e0e0c0';
     return this.classOf(id)?.color ?? '#ff00ff';
+  }
+}
+
+/** Keeps a drag's events coming when the pointer leaves the canvas; not every pointer can be captured (nested frames). */
+function capture(canvas: HTMLCanvasElement, pointerId: number): void {
+  try {
+    canvas.setPointerCapture(pointerId);
+  } catch {
+    // the stroke still works while the pointer stays over the canvas
   }
 }
 

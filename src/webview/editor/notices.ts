@@ -64,7 +64,7 @@ export function toggleHelp(keys: readonly KeyHelp[], open?: boolean): boolean {
       { keys: 'Ctrl+S', what: 'Save the mask (accepts a pre-label)' },
     ];
     const rows = [...keys, ...extra]
-      .map((k) => `<tr><td>${k.keys.split(/ \/ |, /).map((alt) => `<kbd>${escape(alt)}</kbd>`).join(' ')}</td><td>${escape(k.what)}</td></tr>`)
+      .map((k) => `<tr><td>${k.keys.split(/ \/ |, /).map((alt) => `<kbd>${escape(alt === 'Shift+/' ? '?' : alt)}</kbd>`).join(' ')}</td><td>${escape(k.what)}</td></tr>`)
       .join('');
     help.innerHTML = `<div class="help-head"><strong>Keyboard shortcuts</strong><span class="hint">Rebind them in Keyboard Shortcuts: search "segment.editor"</span></div><table>${rows}</table>`;
   }

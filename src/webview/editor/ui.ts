@@ -79,6 +79,7 @@ export function buildUi(app: HTMLElement): void {
     </nav>
     <main class="stage" id="stage">
       <canvas id="view"></canvas>
+      <div class="prelabel-strip" id="prelabel-strip" hidden><span class="codicon codicon-sparkle"></span><span id="prelabel-text"></span></div>
       <svg class="shape-preview" id="shape-preview" aria-hidden="true"><polygon id="shape-fill"/><polyline id="shape-line"/></svg>
       <div class="brush-cursor" id="brush-cursor" hidden></div>
       <div class="banner" id="banner" role="alert" hidden><span class="codicon" id="banner-icon"></span><div class="text" id="banner-text"></div><div class="actions" id="banner-actions"></div></div>
