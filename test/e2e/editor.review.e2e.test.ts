@@ -259,6 +259,7 @@ test('review: pre-labels, comparison, tiling, bad input, navigation, instances a
     await writeIdsWithSharp(join(root, 'masks', 'df_003.png'), new Uint8Array(W * H).fill(2), W, H);
     await vs.waitForNotification('changed on disk while df_003.jpg has unsaved changes');
     assert.equal((await activeTab(vs)).dirty, true, 'the unsaved changes are kept until the user chooses');
+    await vs.page.locator('.notifications-toasts .monaco-button', { hasText: 'Keep my changes' }).first().click();
     section('files changed on disk');
 
     section('before: instance mode writes');
@@ -279,6 +280,35 @@ test('review: pre-labels, comparison, tiling, bad input, navigation, instances a
     for (let i = 0; i < instIds.length; i++) if (footprint[i] !== 2) assert.equal(instIds[i], footprint[i] === 1 ? instanceId : 0, `instance id at pixel ${i}`);
     t.diagnostic(`instances: id ${instanceId} written under the stroke in instances/df_027.png (16-bit)`);
     await pressAndWait(vs, frame, 'Shift+I', 'instanceMode', 'false');
+
+    // --- protect other classes: a locked class survives strokes over it ---------------------------
+    const maskBefore = await readIds(join(root, 'masks', 'df_004.png'));
+    const { width: W4, height: H4 } = await sharp(join(root, 'masks', 'df_004.png')).metadata();
+    const cellPixel = maskBefore.indexOf(1);
+    assert.ok(cellPixel >= 0, 'df_004 has a red blood cell');
+    frame = await openInEditor(vs, 'images/df_004.jpg');
+    await frame.locator('#legend li[data-class-id="1"] button.codicon-unlock').click();
+    await waitFor(frame, 'protect', (v) => v === '1', 'class 1 to be protected');
+    await focusEditor(frame);
+    await pressAndWait(vs, frame, '2', 'classId', '2');
+    await pressAndWait(vs, frame, 'b', 'tool', 'brush');
+    await pressAndWait(vs, frame, ']', 'brushSize', '15');
+    const cx = cellPixel % W4!, cy = Math.floor(cellPixel / W4!);
+    const across = [{ x: cx - 30.5, y: cy + 4.5 }, { x: cx + 30.5, y: cy + 8.5 }];
+    await drag(vs, frame, across);
+    await vs.page.keyboard.press('Control+s');
+    await waitForFile(join(root, 'masks', 'df_004.png'), statSync(join(root, 'masks', 'df_004.png')).mtimeMs);
+    const maskAfter = await readIds(join(root, 'masks', 'df_004.png'));
+    const under = brushFootprint(across, 15, W4!, H4!);
+    let kept = 0;
+    for (let i = 0; i < maskAfter.length; i++) {
+      if (under[i] === 2) continue;
+      const want = under[i] === 1 && maskBefore[i] !== 1 ? 2 : maskBefore[i];
+      if (under[i] === 1 && maskBefore[i] === 1) kept++;
+      assert.equal(maskAfter[i], want, `pixel ${i % W4!},${Math.floor(i / W4!)} with class 1 protected`);
+    }
+    assert.ok(kept > 20, `the stroke crossed ${kept} protected pixels`);
+    t.diagnostic(`protect: the stroke left ${kept} pixels of the locked class alone`);
 
     section('before: screenshots');
     // --- screenshots: help, and the editor in light and high-contrast themes -----------------------

@@ -796,6 +796,7 @@ export class Editor implements ToolHost {
       instanceMode: String(s.instanceMode),
       instanceId: String(this.instanceId),
       outline: String(s.outline),
+      protect: s.protect.join(','),
     });
     this.updateViewUi();
     this.renderLegend();
