@@ -129,12 +129,41 @@ export class Editor implements ToolHost {
     this.updateToolUi();
     this.updateDocUi();
 
+    // The browser fetches and decodes the image off this thread while the masks decode here.
+    const timings: Record<string, number> = {};
+    let lap = performance.now();
+    const phase = (name: string) => {
+      const now = performance.now();
+      timings[name] = Math.round(now - lap);
+      lap = now;
+    };
+    const pending = sameImage && this.image ? Promise.resolve(this.image) : loadImage(init.imageUri);
+    pending.catch(() => undefined); // awaited below
+    const options = { classes: init.classes, ignoreIndex: init.ignoreIndex };
+    let decoded: ReturnType<typeof decodeMaskPng> | Error | undefined;
+    if (init.maskPng) {
+      try {
+        decoded = decodeMaskPng(init.maskPng, options);
+      } catch (e) {
+        decoded = e as Error;
+      }
+    }
+    let instances: ReturnType<typeof decodeInstancePng> | Error | undefined;
+    if (init.instancesPng) {
+      try {
+        instances = decodeInstancePng(init.instancesPng);
+      } catch (e) {
+        instances = e as Error;
+      }
+    }
+    phase('decodeMasks');
     let image: HTMLImageElement;
     try {
-      image = sameImage && this.image ? this.image : await loadImage(init.imageUri);
+      image = await pending;
     } catch {
       return this.fail(`Cannot display ${init.imageName}: the image could not be decoded.`);
     }
+    phase('image');
     this.image = image;
     const width = image.naturalWidth;
     const height = image.naturalHeight;
@@ -143,36 +172,26 @@ export class Editor implements ToolHost {
     // The mask the edits start from, checked before anything may change it.
     let mask: Uint8Array | undefined;
     let problem: { text: string; choices: 'replace' | 'unknown' } | undefined;
-    const options = { classes: init.classes, ignoreIndex: init.ignoreIndex };
-    if (init.maskPng) {
-      try {
-        const decoded = decodeMaskPng(init.maskPng, options);
-        if (decoded.width !== width || decoded.height !== height) {
-          problem = { text: `${init.maskPath} is ${decoded.width}x${decoded.height} but the image is ${width}x${height}. The mask is not shown and nothing was changed.`, choices: 'replace' };
-        } else {
-          mask = decoded.ids;
-          const unknown = findUnknownIds(mask, width, options);
-          if (unknown.length > 0) {
-            this.unknownIds = unknown.map((u) => u.id);
-            const u = unknown[0];
-            const others = unknown.length > 1 ? ` (and ${unknown.length - 1} other unknown value${unknown.length > 2 ? 's' : ''})` : '';
-            problem = { text: `${init.maskPath} holds the value ${u.id} (${u.count} pixels, first at x ${u.firstX}, y ${u.firstY})${others}, which is no class in segment.json. Nothing was changed.`, choices: 'unknown' };
-          }
+    if (decoded instanceof Error) {
+      problem = { text: `${init.maskPath} cannot be read: ${decoded.message}. Nothing was changed.`, choices: 'replace' };
+    } else if (decoded) {
+      if (decoded.width !== width || decoded.height !== height) {
+        problem = { text: `${init.maskPath} is ${decoded.width}x${decoded.height} but the image is ${width}x${height}. The mask is not shown and nothing was changed.`, choices: 'replace' };
+      } else {
+        mask = decoded.ids;
+        const unknown = findUnknownIds(mask, width, options);
+        if (unknown.length > 0) {
+          this.unknownIds = unknown.map((u) => u.id);
+          const u = unknown[0];
+          const others = unknown.length > 1 ? ` (and ${unknown.length - 1} other unknown value${unknown.length > 2 ? 's' : ''})` : '';
+          problem = { text: `${init.maskPath} holds the value ${u.id} (${u.count} pixels, first at x ${u.firstX}, y ${u.firstY})${others}, which is no class in segment.json. Nothing was changed.`, choices: 'unknown' };
         }
-      } catch (e) {
-        problem = { text: `${init.maskPath} cannot be read: ${(e as Error).message}. Nothing was changed.`, choices: 'replace' };
       }
     }
     const target: EditTarget = { width, height, mask: mask ?? new Uint8Array(width * height).fill(init.emptyFill) };
-    if (init.instancesPng) {
-      try {
-        const inst = decodeInstancePng(init.instancesPng);
-        if (inst.width === width && inst.height === height) target.instances = inst.ids;
-        else toast(`${init.instancesPath} is ${inst.width}x${inst.height}, not ${width}x${height}: instances are not shown.`, 6000);
-      } catch (e) {
-        toast(`${init.instancesPath} cannot be read: ${(e as Error).message}`, 6000);
-      }
-    }
+    if (instances instanceof Error) toast(`${init.instancesPath} cannot be read: ${instances.message}`, 6000);
+    else if (instances && (instances.width !== width || instances.height !== height)) toast(`${init.instancesPath} is ${instances.width}x${instances.height}, not ${width}x${height}: instances are not shown.`, 6000);
+    else if (instances) target.instances = instances.ids;
     try {
       applyWrites(target, init.writes);
     } catch (e) {
@@ -190,9 +209,11 @@ export class Editor implements ToolHost {
         await this.renderer.setImage(image, width, height);
         this.view.setImage(width, height);
       }
+      phase('imageTextures');
       this.renderer.setLayer('mask', target.mask);
       this.renderer.setLayer('instances', target.instances);
       this.renderer.setLayer('reference', undefined);
+      phase('maskTextures');
     } catch (e) {
       const why = e instanceof WebGLUnavailableError ? 'WebGL2 is not available here, and the editor draws with it' : (e as Error).message;
       return this.fail(`Cannot display ${init.imageName}: ${why}.`);
@@ -224,10 +245,14 @@ export class Editor implements ToolHost {
     if (init.notice) toast(init.notice, 6000);
     if (init.comparison) this.enterCompare(init.comparison);
 
+    phase('checks');
     this.fullRedraw = true;
     this.renderNow();
     this.renderer.finish();
+    phase('firstFrame');
+    document.body.dataset.firstFrameAt = String(performance.now());
     document.body.dataset.firstFrameMs = String(Math.round(performance.now() - started));
+    document.body.dataset.loadTimings = JSON.stringify(timings);
     document.body.dataset.tiles = String(this.renderer.tileCount);
     document.body.dataset.maxTextureSize = String(this.renderer.maxTextureSize);
     document.body.dataset.maskSource = mask || init.writes.length > 0 ? this.source : 'none';
@@ -585,6 +610,7 @@ export class Editor implements ToolHost {
       'wheel',
       (e) => {
         e.preventDefault();
+        this.frameStats.inputAt ??= performance.now();
         const { sx, sy } = local(e);
         const delta = e.deltaY || e.deltaX;
         if (e.altKey || e.shiftKey) {

@@ -64,7 +64,12 @@ void main() {
   gl_Position = vec4(clip.x, -clip.y, 0.0, 1.0);
 }`;
 
-const FRAGMENT = `#version 300 es
+/**
+ * The fragment shader, specialised by #defines for each way of drawing (MODE 0 mask, 1 reference,
+ * 2 comparison; OUTLINE; INSTANCES): software GPUs run every branch of a shader for every pixel,
+ * so a shader holds only what its mode needs.
+ */
+const FRAGMENT = `
 precision highp float;
 precision highp int;
 precision highp usampler2D;
@@ -79,15 +84,13 @@ uniform float uScale;
 uniform float uLine;
 uniform float uOpacity;
 uniform int uShowMask;
-uniform int uOutline;
-uniform int uMode;
-uniform int uInstances;
 uniform int uBackground;
 uniform int uIgnore;
 uniform int uDiffClass;
 uniform vec3 uDiff[5];
 out vec4 outColor;
 
+#if MODE == 2
 // Mirrors comparePixel in src/core/comparison.ts.
 int outcome(int t, int p) {
   if (t == uIgnore) return 0;
@@ -99,53 +102,75 @@ int outcome(int t, int p) {
   if (tl && pl) return t == p ? 1 : 4;
   return tl ? 3 : pl ? 2 : 0;
 }
+#endif
 
-// What the overlay shows at a pixel: a key (for outlines) and its colour.
+// What the overlay shows at a pixel: a key (compared for outlines) and its colour.
 int keyAt(ivec2 p) {
+#if OUTLINE
   p = clamp(p, ivec2(0), ivec2(uTileSize) - 1);
-  if (uMode == 2) return outcome(int(texelFetch(uMask, p, 0).r), int(texelFetch(uRef, p, 0).r));
-  if (uMode == 1) return int(texelFetch(uRef, p, 0).r);
-  if (uInstances == 1) {
-    int inst = int(texelFetch(uInst, p, 0).r);
-    if (inst > 0) return 256 + inst;
-  }
+#endif
+#if MODE == 2
+  return outcome(int(texelFetch(uMask, p, 0).r), int(texelFetch(uRef, p, 0).r));
+#elif MODE == 1
+  return int(texelFetch(uRef, p, 0).r);
+#elif INSTANCES
+  int inst = int(texelFetch(uInst, p, 0).r);
+  return inst > 0 ? 256 + inst : int(texelFetch(uMask, p, 0).r);
+#else
   return int(texelFetch(uMask, p, 0).r);
+#endif
 }
 
 vec4 colorOf(int key) {
-  if (uMode == 2) return key == 0 ? vec4(0.0) : vec4(uDiff[key], 1.0);
+#if MODE == 2
+  return key == 0 ? vec4(0.0) : vec4(uDiff[key], 1.0);
+#else
+#if INSTANCES
   if (key >= 256) {
     // Instances: well-spread hues from the id (golden ratio), always opaque.
     float h = fract(float(key - 256) * 0.618034);
     vec3 rgb = clamp(abs(mod(h * 6.0 + vec3(0.0, 4.0, 2.0), 6.0) - 3.0) - 1.0, 0.0, 1.0);
     return vec4(mix(vec3(0.25), rgb, 0.85), 1.0);
   }
+#endif
   return texelFetch(uLut, ivec2(key, 0), 0);
+#endif
 }
 
 void main() {
   vec3 image = texture(uImage, vImg / uTileSize).rgb;
-  vec4 over = vec4(0.0);
-  if (uShowMask == 1) {
-    ivec2 ip = ivec2(floor(vImg));
-    int key = keyAt(ip);
-    over = colorOf(key);
-    if (uOutline == 1 && over.a > 0.0) {
-      bool edge;
-      if (uScale >= 3.0) {
-        // Zoomed in: a line uLine pixels wide on the inside of each boundary.
-        vec2 f = fract(vImg) * uScale;
-        edge = (f.x < uLine && keyAt(ip + ivec2(-1, 0)) != key) || (uScale - f.x < uLine && keyAt(ip + ivec2(1, 0)) != key)
-            || (f.y < uLine && keyAt(ip + ivec2(0, -1)) != key) || (uScale - f.y < uLine && keyAt(ip + ivec2(0, 1)) != key);
-      } else {
-        edge = keyAt(ip + ivec2(-1, 0)) != key || keyAt(ip + ivec2(1, 0)) != key || keyAt(ip + ivec2(0, -1)) != key || keyAt(ip + ivec2(0, 1)) != key;
-      }
-      over.a = edge ? 1.0 : 0.0;
-    }
+  if (uShowMask == 0) {
+    outColor = vec4(image, 1.0);
+    return;
   }
-  float a = uOutline == 1 ? over.a : over.a * uOpacity;
-  outColor = vec4(mix(image, over.rgb, a), 1.0);
+  ivec2 ip = ivec2(floor(vImg));
+  int key = keyAt(ip);
+  vec4 over = colorOf(key);
+#if OUTLINE
+  if (over.a > 0.0) {
+    bool edge;
+    if (uScale >= 3.0) {
+      // Zoomed in: a line uLine pixels wide on the inside of each boundary.
+      vec2 f = fract(vImg) * uScale;
+      edge = (f.x < uLine && keyAt(ip + ivec2(-1, 0)) != key) || (uScale - f.x < uLine && keyAt(ip + ivec2(1, 0)) != key)
+          || (f.y < uLine && keyAt(ip + ivec2(0, -1)) != key) || (uScale - f.y < uLine && keyAt(ip + ivec2(0, 1)) != key);
+    } else {
+      edge = keyAt(ip + ivec2(-1, 0)) != key || keyAt(ip + ivec2(1, 0)) != key || keyAt(ip + ivec2(0, -1)) != key || keyAt(ip + ivec2(0, 1)) != key;
+    }
+    over.a = edge ? 1.0 : 0.0;
+  }
+  outColor = vec4(mix(image, over.rgb, over.a), 1.0);
+#else
+  outColor = vec4(mix(image, over.rgb, over.a * uOpacity), 1.0);
+#endif
 }`;
+
+interface Program {
+  program: WebGLProgram;
+  uniforms: Record<string, WebGLUniformLocation | null>;
+}
+
+const UNIFORMS = ['uTileOrigin', 'uTileSize', 'uView', 'uCanvas', 'uImage', 'uMask', 'uRef', 'uInst', 'uLut', 'uScale', 'uLine', 'uOpacity', 'uShowMask', 'uBackground', 'uIgnore', 'uDiffClass', 'uDiff'];
 
 export class WebGLUnavailableError extends Error {
   override name = 'WebGLUnavailableError';
@@ -154,8 +179,8 @@ export class WebGLUnavailableError extends Error {
 export class MaskRenderer {
   readonly gl: WebGL2RenderingContext;
   readonly maxTextureSize: number;
-  private readonly program: WebGLProgram;
-  private readonly uniforms: Record<string, WebGLUniformLocation | null> = {};
+  /** One program per way of drawing, compiled on first use. */
+  private readonly programs = new Map<string, Program>();
   private readonly quad: WebGLVertexArrayObject;
   private readonly lut: WebGLTexture;
   private readonly empty: Record<'u8' | 'u16', WebGLTexture>;
@@ -171,31 +196,41 @@ export class MaskRenderer {
     if (!gl) throw new WebGLUnavailableError('WebGL2 is not available in this window');
     this.gl = gl;
     this.maxTextureSize = Math.min(gl.getParameter(gl.MAX_TEXTURE_SIZE) as number, tileLimit ?? Infinity);
-    this.program = link(gl, VERTEX, FRAGMENT);
-    gl.useProgram(this.program);
-    for (const name of ['uTileOrigin', 'uTileSize', 'uView', 'uCanvas', 'uImage', 'uMask', 'uRef', 'uInst', 'uLut', 'uScale', 'uLine', 'uOpacity', 'uShowMask', 'uOutline', 'uMode', 'uInstances', 'uBackground', 'uIgnore', 'uDiffClass', 'uDiff']) {
-      this.uniforms[name] = gl.getUniformLocation(this.program, name);
-    }
-    gl.uniform1i(this.uniforms.uImage, 0);
-    gl.uniform1i(this.uniforms.uMask, 1);
-    gl.uniform1i(this.uniforms.uRef, 2);
-    gl.uniform1i(this.uniforms.uInst, 3);
-    gl.uniform1i(this.uniforms.uLut, 4);
-    gl.uniform3fv(this.uniforms.uDiff, DIFF_COLORS.flat());
     this.quad = gl.createVertexArray()!;
     gl.bindVertexArray(this.quad);
     const buffer = gl.createBuffer();
     gl.bindBuffer(gl.ARRAY_BUFFER, buffer);
     gl.bufferData(gl.ARRAY_BUFFER, new Float32Array([0, 0, 1, 0, 0, 1, 1, 1]), gl.STATIC_DRAW);
-    const loc = gl.getAttribLocation(this.program, 'aPos');
-    gl.enableVertexAttribArray(loc);
-    gl.vertexAttribPointer(loc, 2, gl.FLOAT, false, 0, 0);
+    gl.enableVertexAttribArray(0);
+    gl.vertexAttribPointer(0, 2, gl.FLOAT, false, 0, 0);
+    this.programFor(0, false, false); // compile the common one now: a shader error shows at once
     gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
     this.lut = this.texture(gl.RGBA8, 256, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(1024));
     this.empty = {
       u8: this.texture(gl.R8UI, 1, 1, gl.RED_INTEGER, gl.UNSIGNED_BYTE, new Uint8Array(1)),
       u16: this.texture(gl.R16UI, 1, 1, gl.RED_INTEGER, gl.UNSIGNED_SHORT, new Uint16Array(1)),
     };
+  }
+
+  private programFor(mode: number, outline: boolean, instances: boolean): Program {
+    const key = `${mode}${outline ? 1 : 0}${instances ? 1 : 0}`;
+    let p = this.programs.get(key);
+    if (p) return p;
+    const gl = this.gl;
+    const defines = `#version 300 es\n#define MODE ${mode}\n#define OUTLINE ${outline ? 1 : 0}\n#define INSTANCES ${instances ? 1 : 0}\n`;
+    const program = link(gl, VERTEX, defines + FRAGMENT);
+    const uniforms: Program['uniforms'] = {};
+    for (const name of UNIFORMS) uniforms[name] = gl.getUniformLocation(program, name);
+    gl.useProgram(program);
+    gl.uniform1i(uniforms.uImage, 0);
+    gl.uniform1i(uniforms.uMask, 1);
+    gl.uniform1i(uniforms.uRef, 2);
+    gl.uniform1i(uniforms.uInst, 3);
+    gl.uniform1i(uniforms.uLut, 4);
+    gl.uniform3fv(uniforms.uDiff, DIFF_COLORS.flat());
+    p = { program, uniforms };
+    this.programs.set(key, p);
+    return p;
   }
 
   get tileCount(): number {
@@ -209,20 +244,22 @@ export class MaskRenderer {
     this.imageSize = { width, height };
     const size = this.maxTextureSize;
     const tiles: Tile[] = [];
-    const bitmaps: Promise<ImageBitmap>[] = [];
     for (let y = 0; y < height; y += size) {
       for (let x = 0; x < width; x += size) {
-        const w = Math.min(size, width - x);
-        const h = Math.min(size, height - y);
-        bitmaps.push(createImageBitmap(image, x, y, w, h));
-        tiles.push({ x, y, w, h, image: gl.createTexture()!, layers: {} });
+        tiles.push({ x, y, w: Math.min(size, width - x), h: Math.min(size, height - y), image: gl.createTexture()!, layers: {} });
       }
     }
-    const decoded = await Promise.all(bitmaps);
+    // One tile: straight from the image. Several: crops of one decoded bitmap, made off the main thread.
+    let sources: (HTMLImageElement | ImageBitmap)[] = [image];
+    if (tiles.length > 1) {
+      const whole = image instanceof ImageBitmap ? image : await createImageBitmap(image);
+      sources = await Promise.all(tiles.map((t) => createImageBitmap(whole, t.x, t.y, t.w, t.h)));
+      if (whole !== image) whole.close();
+    }
     tiles.forEach((tile, k) => {
       gl.bindTexture(gl.TEXTURE_2D, tile.image);
-      gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, tile.w, tile.h, 0, gl.RGBA, gl.UNSIGNED_BYTE, decoded[k]);
-      decoded[k].close();
+      gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, tile.w, tile.h, 0, gl.RGBA, gl.UNSIGNED_BYTE, sources[k]);
+      if (sources[k] instanceof ImageBitmap) (sources[k] as ImageBitmap).close();
       gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST); // crisp pixels when zoomed in
       gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.LINEAR);
       gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
@@ -237,7 +274,7 @@ export class MaskRenderer {
     for (const tile of this.tiles) {
       gl.bindTexture(gl.TEXTURE_2D, tile.image);
       gl.generateMipmap(gl.TEXTURE_2D);
-      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.LINEAR_MIPMAP_LINEAR);
+      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.LINEAR_MIPMAP_NEAREST); // bilinear on one level: half the cost of trilinear
     }
   }
 
@@ -314,9 +351,10 @@ export class MaskRenderer {
     const rgb = this.background;
     gl.clearColor(rgb[0], rgb[1], rgb[2], 1);
     gl.clear(gl.COLOR_BUFFER_BIT);
-    gl.useProgram(this.program);
+    const mode = style.mode === 'diff' && !this.hasLayer.reference ? 'mask' : style.mode;
+    const { program, uniforms: u } = this.programFor(mode === 'mask' ? 0 : mode === 'reference' ? 1 : 2, style.outline, mode === 'mask' && style.instances && !!this.hasLayer.instances);
+    gl.useProgram(program);
     gl.bindVertexArray(this.quad);
-    const u = this.uniforms;
     const scale = view.scale * dpr;
     gl.uniform3f(u.uView, scale, view.x * dpr, view.y * dpr);
     gl.uniform2f(u.uCanvas, width, height);
@@ -324,10 +362,6 @@ export class MaskRenderer {
     gl.uniform1f(u.uLine, Math.max(1, 1.25 * dpr));
     gl.uniform1f(u.uOpacity, style.opacity);
     gl.uniform1i(u.uShowMask, style.showMask ? 1 : 0);
-    gl.uniform1i(u.uOutline, style.outline ? 1 : 0);
-    const mode = style.mode === 'diff' && !this.hasLayer.reference ? 'mask' : style.mode;
-    gl.uniform1i(u.uMode, mode === 'mask' ? 0 : mode === 'reference' ? 1 : 2);
-    gl.uniform1i(u.uInstances, style.instances && this.hasLayer.instances ? 1 : 0);
     gl.uniform1i(u.uBackground, style.background);
     gl.uniform1i(u.uIgnore, style.ignoreIndex);
     gl.uniform1i(u.uDiffClass, style.diffClass);
@@ -353,10 +387,15 @@ export class MaskRenderer {
     if (only) gl.disable(gl.SCISSOR_TEST);
   }
 
-  /** Waits for the GPU to finish (the benchmark's frame boundary). */
+  /**
+   * Waits until the GPU has drawn the frame (the benchmark's frame boundary): reading a pixel back
+   * cannot complete before the drawing does, unlike finish(), which Chromium may answer early.
+   */
   finish(): void {
-    this.gl.finish();
+    this.gl.readPixels(0, 0, 1, 1, this.gl.RGBA, this.gl.UNSIGNED_BYTE, this.probe);
   }
+
+  private readonly probe = new Uint8Array(4);
 
   private texture(internal: number, w: number, h: number, format: number, type: number, data: ArrayBufferView): WebGLTexture {
     const gl = this.gl;
@@ -389,6 +428,7 @@ function link(gl: WebGL2RenderingContext, vs: string, fs: string): WebGLProgram 
   const program = gl.createProgram()!;
   gl.attachShader(program, compile(gl.VERTEX_SHADER, vs));
   gl.attachShader(program, compile(gl.FRAGMENT_SHADER, fs));
+  gl.bindAttribLocation(program, 0, 'aPos');
   gl.linkProgram(program);
   if (!gl.getProgramParameter(program, gl.LINK_STATUS)) throw new Error(`shader link: ${gl.getProgramInfoLog(program)}`);
   return program;
