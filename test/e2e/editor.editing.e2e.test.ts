@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readMaskIndependently } from '../helpers/dataset';
-import { REPO_ROOT, withVSCode } from './harness';
+import { REPO_ROOT, withVSCode, type VSCode } from './harness';
 import {
   activeTab, assertPainted, brushFootprint, clickAt, dataset, drag, editorFrame, focusEditor, geometry, openInEditor,
   polygonFootprint, pressAndWait, region, waitDirty, waitFor,
@@ -19,6 +19,13 @@ import {
 
 const VSIX = join(REPO_ROOT, 'segment-studio.vsix');
 const SAMPLE = join(REPO_ROOT, 'samples', 'darkfield');
+
+/** Saves with Ctrl+S and reads the mask once the file is newer than before. */
+async function saveAndRead(vs: VSCode, file: string): Promise<{ ids: Uint8Array; width: number; height: number }> {
+  const since = statSync(file).mtimeMs;
+  await vs.page.keyboard.press('Control+s');
+  return savedMask(file, since);
+}
 
 async function savedMask(file: string, since: number): Promise<{ ids: Uint8Array; width: number; height: number }> {
   const deadline = Date.now() + 30_000;
@@ -63,10 +70,8 @@ test('brush, undo, redo, save, fill, polygon, eraser and hot exit change exactly
     await waitFor(frame, 'writes', (v) => v === '2', 'redo to reach the editor');
     await waitDirty(vs, true, 'after redo');
 
-    let since = statSync(maskFile).mtimeMs;
-    await vs.page.keyboard.press('Control+s');
+    const afterStroke = await saveAndRead(vs, maskFile);
     await waitDirty(vs, false, 'after saving');
-    const afterStroke = await savedMask(maskFile, since);
     const painted = assertPainted(original.ids, afterStroke.ids, brushFootprint(stroke, size, width, height), 2, width, 'brush stroke');
     t.diagnostic(`brush: ${painted} pixels of class 2 under a ${size}-pixel stroke, nothing else changed`);
     assert.ok(painted > 1000);
@@ -86,9 +91,7 @@ test('brush, undo, redo, save, fill, polygon, eraser and hot exit change exactly
     const editsBeforeFill = Number((await dataset(frame)).edits);
     await clickAt(vs, frame, [{ x: seed.x + 0.5, y: seed.y + 0.5 }]);
     await waitFor(frame, 'edits', (v) => Number(v) === editsBeforeFill + 1, 'the fill edit');
-    since = statSync(maskFile).mtimeMs;
-    await vs.page.keyboard.press('Control+s');
-    const afterFill = await savedMask(maskFile, since);
+    const afterFill = await saveAndRead(vs, maskFile);
     t.diagnostic(`fill: ${assertPainted(afterStroke.ids, afterFill.ids, seed.fill, 2, width, 'fill')} pixels`);
 
     // --- polygon with class 1 ---------------------------------------------------------------
@@ -99,9 +102,7 @@ test('brush, undo, redo, save, fill, polygon, eraser and hot exit change exactly
     await clickAt(vs, frame, [...vertices, vertices[0]]); // a click on the first vertex closes it
     await waitFor(frame, 'edits', (v) => Number(v) === editsBeforePolygon + 1, 'the polygon edit');
     const { view } = await geometry(frame);
-    since = statSync(maskFile).mtimeMs;
-    await vs.page.keyboard.press('Control+s');
-    const afterPolygon = await savedMask(maskFile, since);
+    const afterPolygon = await saveAndRead(vs, maskFile);
     // Vertices are not snapped: pixels within a screen pixel of an edge may go either way.
     t.diagnostic(`polygon: ${assertPainted(afterFill.ids, afterPolygon.ids, polygonFootprint(vertices, width, height, 1 / view.scale), 1, width, 'polygon')} pixels`);
 
@@ -109,9 +110,7 @@ test('brush, undo, redo, save, fill, polygon, eraser and hot exit change exactly
     await pressAndWait(vs, frame, 'e', 'tool', 'eraser');
     const erase = [snap(60, 200), snap(160, 230), snap(300, 150)];
     await drag(vs, frame, erase);
-    since = statSync(maskFile).mtimeMs;
-    await vs.page.keyboard.press('Control+s');
-    const afterErase = await savedMask(maskFile, since);
+    const afterErase = await saveAndRead(vs, maskFile);
     const erased = assertPainted(afterPolygon.ids, afterErase.ids, brushFootprint(erase, size, width, height), 0, width, 'eraser');
     t.diagnostic(`eraser: ${erased} pixels back to background`);
 
@@ -120,9 +119,7 @@ test('brush, undo, redo, save, fill, polygon, eraser and hot exit change exactly
     await pressAndWait(vs, frame, 'r', 'tool', 'rectangle');
     const corners = [{ x: 20.5, y: 240.5 }, { x: 70.5, y: 270.5 }]; // pixel centres: the rectangle covers the pixels under both
     await drag(vs, frame, corners);
-    since = statSync(maskFile).mtimeMs;
-    await vs.page.keyboard.press('Control+s');
-    const afterRect = await savedMask(maskFile, since);
+    const afterRect = await saveAndRead(vs, maskFile);
     const rect = new Uint8Array(width * height);
     for (let y = 240; y <= 270; y++) for (let x = 20; x <= 70; x++) rect[y * width + x] = 1;
     t.diagnostic(`rectangle: ${assertPainted(afterErase.ids, afterRect.ids, rect, 2, width, 'rectangle')} pixels`);
@@ -131,9 +128,7 @@ test('brush, undo, redo, save, fill, polygon, eraser and hot exit change exactly
     await pressAndWait(vs, frame, 'l', 'tool', 'lasso');
     const loop = Array.from({ length: 24 }, (_, k) => ({ x: 330 + 28 * Math.cos((k / 24) * 2 * Math.PI), y: 90 + 18 * Math.sin((k / 24) * 2 * Math.PI) }));
     await drag(vs, frame, loop);
-    since = statSync(maskFile).mtimeMs;
-    await vs.page.keyboard.press('Control+s');
-    const afterLasso = await savedMask(maskFile, since);
+    const afterLasso = await saveAndRead(vs, maskFile);
     t.diagnostic(`lasso: ${assertPainted(afterRect.ids, afterLasso.ids, polygonFootprint(loop, width, height, 1 / view.scale), 1, width, 'lasso')} pixels`);
 
     // The wand follows the image's colours (decoded by Chromium): the test checks the region's shape, not each pixel.
@@ -146,9 +141,7 @@ test('brush, undo, redo, save, fill, polygon, eraser and hot exit change exactly
     const editsBeforeWand = Number((await dataset(frame)).edits);
     await clickAt(vs, frame, [{ x: centre.x + 0.5, y: centre.y + 0.5 }]);
     await waitFor(frame, 'edits', (v) => Number(v) === editsBeforeWand + 1, 'the magic wand edit');
-    since = statSync(maskFile).mtimeMs;
-    await vs.page.keyboard.press('Control+s');
-    const afterWand = await savedMask(maskFile, since);
+    const afterWand = await saveAndRead(vs, maskFile);
     const changed = new Uint8Array(width * height);
     let wandPixels = 0;
     for (let i = 0; i < changed.length; i++) if (afterWand.ids[i] !== afterLasso.ids[i]) (changed[i] = 1), wandPixels++;
@@ -182,10 +175,8 @@ test('brush, undo, redo, save, fill, polygon, eraser and hot exit change exactly
     await vs.waitForActiveTab('df_001.jpg');
     assert.equal((await activeTab(vs)).dirty, true, 'the restored editor is dirty');
     await focusEditor(restored);
-    since = statSync(maskFile).mtimeMs;
-    await vs.page.keyboard.press('Control+s');
+    const afterRestore = await saveAndRead(vs, maskFile);
     await waitDirty(vs, false, 'after saving the restored stroke');
-    const afterRestore = await savedMask(maskFile, since);
     t.diagnostic(`hot exit: ${assertPainted(afterWand.ids, afterRestore.ids, brushFootprint(unsaved, size, width, height), 2, width, 'restored stroke')} pixels restored`);
 
     // --- Save As: the image is copied and its mask written where the copy's mask belongs ---------

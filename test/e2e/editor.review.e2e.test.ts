@@ -15,7 +15,7 @@ import { readMaskIndependently, writeIdsWithSharp } from '../helpers/dataset';
 import { REPO_ROOT, withVSCode, type VSCode } from './harness';
 import {
   activeTab, assertPainted, brushFootprint, dataset, drag, editorFrame, focusEditor, openInEditor, pressAndWait, waitDirty, waitFor,
-  OPEN_IMAGES_IN_EDITOR,
+  OPEN_IMAGES_IN_EDITOR, setOpacity,
 } from './editorDriver';
 
 const VSIX = join(REPO_ROOT, 'segment-studio.vsix');
@@ -103,7 +103,7 @@ test('review: pre-labels, comparison, tiling, bad input, navigation, instances a
   await withVSCode({ name: 'editor-review', folder: root, vsix: VSIX, settings: { 'files.autoSave': 'off', ...OPEN_IMAGES_IN_EDITOR } }, async (vs) => {
     let lap = Date.now();
     const section = (name: string) => {
-      t.diagnostic(`${name}: ${((Date.now() - lap) / 1000).toFixed(1)} s`);
+      t.diagnostic(`${name} took ${((Date.now() - lap) / 1000).toFixed(1)} s`);
       lap = Date.now();
     };
     // --- accepting an unchanged pre-label with the Accept button ------------------------------
@@ -117,7 +117,7 @@ test('review: pre-labels, comparison, tiling, bad input, navigation, instances a
     assert.deepEqual(await readIds(join(root, 'masks', 'df_026.png')), await readIds(join(root, 'prelabels', 'df_026.png')), 'the accepted mask holds the pre-label');
     assert.ok(readFileSync(join(root, 'prelabels', 'df_026.png')).equals(prelabelBytes.df_026), 'prelabels/df_026.png is byte-identical');
 
-    section('before: accepting a corrected pre-label');
+    section('accepting a pre-label as it is');
     // --- accepting a corrected pre-label with Ctrl+S ------------------------------------------
     frame = await openInEditor(vs, 'images/df_025.jpg');
     await focusEditor(frame);
@@ -134,17 +134,14 @@ test('review: pre-labels, comparison, tiling, bad input, navigation, instances a
     assert.ok(readFileSync(join(root, 'prelabels', 'df_025.png')).equals(prelabelBytes.df_025), 'prelabels/df_025.png is byte-identical');
     t.diagnostic('pre-labels: accepted as they were and with a correction; prelabels/ unchanged');
 
-    section('before: comparing the mask');
+    section('accepting a corrected pre-label');
     // --- comparing the mask with its pre-label (C), then with a prediction --------------------
     frame = await openInEditor(vs, 'images/df_001.jpg');
     await focusEditor(frame);
     await pressAndWait(vs, frame, 'c', 'mode', 'compare-reference');
     await frame.locator('#show-diff').click();
     await waitFor(frame, 'mode', (v) => v === 'compare-diff', 'the differences view');
-    await frame.locator('#opacity').evaluate((el: HTMLInputElement) => {
-      el.value = '70';
-      el.dispatchEvent(new Event('input', { bubbles: true }));
-    });
+    await setOpacity(frame, 70);
     await vs.screenshot('editor-compare-prelabel-dark');
     await frame.locator('#compare-exit').click();
     await waitFor(frame, 'mode', (v) => v === 'edit', 'back to editing');
@@ -175,15 +172,12 @@ test('review: pre-labels, comparison, tiling, bad input, navigation, instances a
     await frame.locator('#compare-exit').click();
     await waitFor(frame, 'mode', (v) => v === 'edit', 'back to editing');
 
-    section('before: an image wider');
+    section('comparisons');
     // --- an image wider than the largest texture --------------------------------------------
     frame = await openInEditor(vs, 'images/wide.png');
     const ds = await dataset(frame);
     assert.ok(Number(ds.tiles) >= 2, `wide.png (9000 px) is drawn in ${ds.tiles} tiles with MAX_TEXTURE_SIZE ${ds.maxTextureSize}`);
-    await frame.locator('#opacity').evaluate((el: HTMLInputElement) => {
-      el.value = '100';
-      el.dispatchEvent(new Event('input', { bubbles: true }));
-    });
+    await setOpacity(frame, 100);
     await frame.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     const view = JSON.parse(ds.view!);
     const px = await canvasPixels(frame);
@@ -197,7 +191,7 @@ test('review: pre-labels, comparison, tiling, bad input, navigation, instances a
     assert.deepEqual(colourAt(wide.w - 300), [0x3c, 0xb4, 0x4b], 'class 2 at the right end (beyond 8192 px, second tile)');
     assert.deepEqual(colourAt(wide.w / 2), [40, 40, 40], 'the image between them');
 
-    section('before: bad input');
+    section('tiling');
     // --- bad input: a mask of the wrong size -------------------------------------------------
     frame = await openInEditor(vs, 'images/df_bad.jpg');
     await waitFor(frame, 'problem', (v) => v === 'replace', 'the wrong-size banner');
@@ -214,7 +208,7 @@ test('review: pre-labels, comparison, tiling, bad input, navigation, instances a
     await waitForFile(join(root, 'masks', 'df_bad.png'), statSync(join(root, 'masks', 'df_bad.png')).mtimeMs);
     assert.equal((await readMaskIndependently(join(root, 'masks', 'df_bad.png'))).width, W, 'replaced only after the user chose to');
 
-    section('before: an image in no dataset');
+    section('bad input');
     // --- an image in no dataset ---------------------------------------------------------------
     frame = await openInEditor(vs, 'loose/photo.jpg');
     assert.equal((await dataset(frame)).readOnly, 'true');
@@ -222,22 +216,21 @@ test('review: pre-labels, comparison, tiling, bad input, navigation, instances a
     await waitFor(frame, 'readOnly', (v) => v === 'false', 'the new dataset to make the image editable');
     assert.ok(existsSync(join(root, 'loose', 'segment.json')), 'loose/segment.json was created');
 
-    section('before: review flow');
+    section('an image in no dataset');
     // --- review flow: N, U, Alt+N ---------------------------------------------------------------
     frame = await openInEditor(vs, 'images/df_001.jpg');
     await focusEditor(frame);
     await vs.page.keyboard.press('n');
     await vs.waitForActiveTab('df_002.jpg');
-    section('N');
+    section('N, next image');
     const statusBar = vs.page.locator('.statusbar-item', { hasText: '/ 34' });
     await statusBar.first().waitFor({ timeout: 30_000 });
     assert.match(await statusBar.first().innerText(), /2 \/ 34 · labelled/);
-    section('status bar');
-    frame = await editorFrame(vs, 'df_002.jpg');
+        frame = await editorFrame(vs, 'df_002.jpg');
     await focusEditor(frame);
     await vs.page.keyboard.press('u');
     await vs.waitForActiveTab('df_027.jpg');
-    section('U');
+    section('U, next unlabelled');
     frame = await editorFrame(vs, 'df_027.jpg');
     await focusEditor(frame);
     await vs.page.keyboard.press('Alt+n');
@@ -262,7 +255,6 @@ test('review: pre-labels, comparison, tiling, bad input, navigation, instances a
     await vs.page.locator('.notifications-toasts .monaco-button', { hasText: 'Keep my changes' }).first().click();
     section('files changed on disk');
 
-    section('before: instance mode writes');
     // --- instance mode writes instances/ ---------------------------------------------------------
     frame = await openInEditor(vs, 'images/df_027.jpg');
     await focusEditor(frame);
@@ -310,7 +302,7 @@ test('review: pre-labels, comparison, tiling, bad input, navigation, instances a
     assert.ok(kept > 20, `the stroke crossed ${kept} protected pixels`);
     t.diagnostic(`protect: the stroke left ${kept} pixels of the locked class alone`);
 
-    section('before: screenshots');
+    section('instances and protected classes');
     // --- screenshots: help, and the editor in light and high-contrast themes -----------------------
     frame = await openInEditor(vs, 'images/df_001.jpg');
     await focusEditor(frame);

@@ -145,6 +145,14 @@ export async function clickAt(vs: VSCode, frame: Frame, points: Pt[]): Promise<v
   }
 }
 
+/** Sets the opacity slider (0..100) as a user drags it. */
+export async function setOpacity(frame: Frame, value: number): Promise<void> {
+  await frame.locator('#opacity').evaluate((el: HTMLInputElement, v) => {
+    el.value = String(v);
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, value);
+}
+
 /** The title of the active tab and whether it shows the dirty dot. */
 export async function activeTab(vs: VSCode): Promise<{ title: string | undefined; dirty: boolean }> {
   const title = await vs.activeTabTitle();

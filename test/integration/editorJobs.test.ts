@@ -1,22 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, cpSync } from 'node:fs';
 import sharp from 'sharp';
-import { WorkerClient } from '../../src/extension/workerClient';
 import { EditRecorder, SpanPainter } from '../../src/core/maskPatch';
 import { EditHistory } from '../../src/core/editHistory';
 import { REPO } from '../helpers/cli';
+import { startWorker } from '../helpers/worker';
 import { copySample, readMaskIndependently, sampleClasses, tempDir } from '../helpers/dataset';
 
-const WORKER = path.join(REPO, 'dist', 'worker.js');
-
-function client(t: { after(fn: () => void): void }): WorkerClient {
-  assert.ok(existsSync(WORKER), `${WORKER} is missing: run "npm run build" first`);
-  const c = new WorkerClient(WORKER);
-  t.after(() => c.dispose());
-  return c;
-}
+const client = startWorker;
 
 test('writeMask rebuilds an edited mask from the file and the unsaved writes, without a webview', async (t) => {
   const root = copySample(t);

@@ -1,19 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { existsSync } from 'node:fs';
-import { JobFailedError, WorkerClient } from '../../src/extension/workerClient';
+import { JobFailedError } from '../../src/extension/workerClient';
+import { startWorker } from '../helpers/worker';
 import { REPO } from '../helpers/cli';
 import { SAMPLE } from '../helpers/dataset';
 
-const WORKER = path.join(REPO, 'dist', 'worker.js');
-
-function client(t: { after(fn: () => void): void }): WorkerClient {
-  assert.ok(existsSync(WORKER), `${WORKER} is missing: run "npm run build" first`);
-  const c = new WorkerClient(WORKER);
-  t.after(() => c.dispose());
-  return c;
-}
+const client = startWorker;
 
 test('a ping job makes the round trip to a real worker process', async (t) => {
   const worker = client(t);

@@ -46,9 +46,10 @@ test('the magic wand grows over colours within the tolerance of the seed area', 
     const v = i % w < 5 ? 100 + ((i * 7) % 5) - 2 : 160;
     rgba.set([v, v, v, 255], i * 4);
   }
-  assert.equal(fillOf((emit) => similarColorSpans(rgba, w, h, 2, 2, 10, emit), w, h).n, 20, 'the left half less its border column (whose 3x3 mean mixes in the right half)');
-  assert.equal(fillOf((emit) => similarColorSpans(rgba, w, h, 2, 2, 80, emit), w, h).n, 50);
-  assert.equal(fillOf((emit) => similarColorSpans(rgba, w, h, 8, 2, 0, emit), w, h).n, 20, 'flat colour at tolerance 0: the four columns whose 3x3 mean is 160');
+  assert.equal(fillOf((emit) => similarColorSpans(rgba, w, h, 2, 2, 10, emit, 1), w, h).n, 20, 'the left half less its border column (whose 3x3 mean mixes in the right half)');
+  assert.equal(fillOf((emit) => similarColorSpans(rgba, w, h, 1, 2, 10, emit), w, h).n, 15, 'with the default 5x5 sample, two border columns mix');
+  assert.equal(fillOf((emit) => similarColorSpans(rgba, w, h, 2, 2, 80, emit, 1), w, h).n, 50);
+  assert.equal(fillOf((emit) => similarColorSpans(rgba, w, h, 8, 2, 0, emit, 1), w, h).n, 20, 'flat colour at tolerance 0: the four columns whose 3x3 mean is 160');
   // Noise of +-40 on every pixel: unsmoothed it stops at once, smoothed it takes the flat region.
   const noisy = new Uint8Array(w * h * 4);
   for (let i = 0; i < w * h; i++) {

@@ -925,21 +925,19 @@ export class Editor implements ToolHost {
       return showBanner('warning', `${c.path} cannot be read: ${(e as Error).message}`);
     }
     this.toolController.cancel();
-    this.reference = ids;
-    this.compare = { init: c, show: c.diff ? 'diff' : 'reference', classId: -1 };
-    this.renderer?.setLayer('reference', ids);
-    el('compare-section').hidden = false;
-    this.updateCompareUi();
-    this.updateDocUi();
-    this.renderLegend();
-    this.requestRender(true);
+    this.setComparison({ init: c, show: c.diff ? 'diff' : 'reference', classId: -1 }, ids);
   }
 
   private exitCompare(): void {
-    this.compare = undefined;
-    this.reference = undefined;
-    this.renderer?.setLayer('reference', undefined);
-    el('compare-section').hidden = true;
+    this.setComparison(undefined, undefined);
+  }
+
+  private setComparison(compare: Editor['compare'], reference: Uint8Array | undefined): void {
+    this.compare = compare;
+    this.reference = reference;
+    this.renderer?.setLayer('reference', reference);
+    el('compare-section').hidden = !compare;
+    if (compare) this.updateCompareUi();
     this.updateDocUi();
     this.renderLegend();
     this.updateCursor();
