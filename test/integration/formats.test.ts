@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { runCli } from '../helpers/cli';
-import { copySample, SAMPLE, tempDir } from '../helpers/dataset';
+import { copySample, readMaskIndependently, SAMPLE, tempDir } from '../helpers/dataset';
 import { compareRoundTrip, readIds } from '../helpers/roundTrip';
 import { decodeRle, rleFromString } from '../../src/core/rle';
 import { encodeMaskPng } from '../../src/core/maskCodec';
@@ -51,7 +51,7 @@ test('COCO RLE round trip: identical masks, same instances, images copied byte f
   assert.deepEqual(coco.categories.map((c: any) => [c.id, c.name]), [[1, 'red blood cell'], [2, 'spirochaete']]);
   assert.equal(coco.annotations.length, exported.objects);
   for (const image of coco.images.slice(0, 6)) {
-    const mask = readIds(path.join(SAMPLE, 'masks', image.file_name.replace(/\.jpg$/, '.png')));
+    const mask = await readMaskIndependently(path.join(SAMPLE, 'masks', image.file_name.replace(/\.jpg$/, '.png')));
     const covered = new Uint8Array(image.width * image.height);
     for (const a of coco.annotations.filter((a: any) => a.image_id === image.id)) {
       assert.equal(typeof a.segmentation.counts, 'string');
