@@ -23,6 +23,7 @@ export type ProblemCode =
   | 'mask-size-mismatch'
   | 'mask-unknown-id'
   | 'mask-unreadable'
+  | 'mask-not-single-channel'
   | 'mask-without-image'
   | 'image-unreadable'
   | 'duplicate-stem'

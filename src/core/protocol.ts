@@ -6,6 +6,8 @@ import { ClassDef } from './classes';
 import { DatasetItem } from './datasetLayout';
 import { DatasetStats, EvalReport } from './reports';
 import { SegmentConfig } from './segmentConfig';
+import { ExportParams, ExportResult, ImportParams, ImportResult } from './convert';
+import { DatasetIndex, LintParams, LintResult } from './inspect';
 
 // ---------------------------------------------------------------------------------------------
 // Extension host <-> worker process: jobs.
@@ -62,6 +64,12 @@ export interface JobSpecs {
   eval: { params: { root: string; predictions?: string }; result: EvalReport };
   previewImage: { params: PreviewImageParams; result: PreviewImageResult };
   locate: { params: { image: string }; result: LocateResult };
+  index: { params: { root: string }; result: DatasetIndex };
+  findRoots: { params: { folders: string[] }; result: { roots: string[] } };
+  lint: { params: LintParams; result: LintResult };
+  maskToPalette: { params: { root: string; mask: string }; result: { written: string } };
+  exportDataset: { params: ExportParams; result: ExportResult };
+  importDataset: { params: ImportParams; result: ImportResult };
 }
 export type JobKind = keyof JobSpecs;
 export type JobParams<K extends JobKind> = JobSpecs[K]['params'];
