@@ -28,10 +28,10 @@ export interface LintParams {
 }
 
 export interface LintResult {
-  /** Problems of the dataset as a whole (config, pairing) and of the masks that were read. */
+  /** Problems of the dataset as a whole: config, pairing (orphan masks, clashing names). */
   problems: Problem[];
-  /** The masks that were read: their old problems are replaced by this result's. */
-  checked: string[];
+  /** Problems of each mask read (with its image), by mask path; [] for a mask without any. */
+  masks: Record<string, Problem[]>;
 }
 
 /** The groups of the dataset view, as decisions.md defines them (they partition the images). */
@@ -40,3 +40,32 @@ export type ItemGroup = 'labelled' | 'prelabelled' | 'unlabelled';
 export function groupOf(item: { mask?: string; prelabel?: string }): ItemGroup {
   return item.mask ? 'labelled' : item.prelabel ? 'prelabelled' : 'unlabelled';
 }
+
+// ---------------------------------------------------------------------------------------------
+// Messages of the statistics, evaluation and comparison webviews (see protocol.ts).
+
+export type HostToReport<R> =
+  | { type: 'report'; report: R }
+  | { type: 'progress'; done: number; total: number }
+  | { type: 'error'; message: string };
+
+export type StatsToHost = { type: 'ready' } | { type: 'refresh' } | { type: 'openFile'; file: string };
+
+export type EvalToHost = { type: 'ready' } | { type: 'refresh' } | { type: 'openImage'; path: string; key: string };
+
+export interface CompareInit {
+  /** Webview URI of the image. */
+  imageUri: string;
+  imageName: string;
+  classes: import('./classes').ClassDef[];
+  ignoreIndex: number;
+  truthPng: Uint8Array;
+  predictionPng: Uint8Array;
+  /** For messages: where truth and prediction come from. */
+  truthPath: string;
+  predictionPath: string;
+}
+
+export type HostToCompare = { type: 'init'; init: CompareInit } | { type: 'error'; message: string };
+
+export type CompareToHost = { type: 'ready' } | { type: 'loaded'; width: number; height: number } | { type: 'problem'; message: string };

@@ -10,6 +10,8 @@ export interface Problem {
   file: string;
   message: string;
   field?: string;
+  /** The offending value, where there is one (e.g. the mask value that is no class). */
+  value?: number;
   /** 0-based line and column, for problems in text files. */
   line?: number;
   column?: number;

@@ -122,3 +122,8 @@ export type EditorToHost =
   | { type: 'loaded'; width: number; height: number }
   | { type: 'problem'; message: string }
   | { type: 'setOpacity'; opacity: number };
+
+// ---------------------------------------------------------------------------------------------
+// Extension host <-> dataset statistics, evaluation report and comparison webviews.
+
+export type { CompareInit, CompareToHost, EvalToHost, HostToCompare, HostToReport, StatsToHost } from './inspect';

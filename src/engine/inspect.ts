@@ -42,21 +42,20 @@ export async function lintDataset({ root, masks }: LintParams, ctx: JobContext):
   try {
     dataset = await openDataset(root);
   } catch (e) {
-    if (e instanceof DatasetError && e.problems.length) return { problems: e.problems, checked: [] };
+    if (e instanceof DatasetError && e.problems.length) return { problems: e.problems, masks: {} };
     throw e;
   }
   const wanted = masks ? new Set(masks) : undefined;
   const items = dataset.items.filter((i) => i.mask && (!wanted || wanted.has(i.mask)));
-  const problems: Problem[] = [...dataset.problems];
+  const byMask: Record<string, Problem[]> = {};
   const progress = throttledProgress(ctx);
   let done = 0;
   await mapLimit(items, CONCURRENCY, async (item) => {
     throwIfCancelled(ctx);
-    const check = await checkItem(dataset.root, dataset.config, item);
-    problems.push(...check.problems);
+    byMask[item.mask!] = (await checkItem(dataset.root, dataset.config, item)).problems;
     progress({ done: ++done, total: items.length, message: item.mask });
   });
-  return { problems, checked: items.map((i) => i.mask!) };
+  return { problems: dataset.problems, masks: byMask };
 }
 
 /**

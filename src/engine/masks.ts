@@ -48,7 +48,7 @@ export async function readCheckedMask(
     return {
       ok: false, mask,
       problem: {
-        severity: 'error', code: 'mask-unknown-id', file: relative,
+        severity: 'error', code: 'mask-unknown-id', file: relative, value: u.id,
         message: `value ${u.id} is no class id (${u.count} pixels, first at x=${u.firstX}, y=${u.firstY}); known ids: ${config.classes.map((c) => c.id).join(', ')}, ignore ${config.ignoreIndex}${more}`,
       },
     };
