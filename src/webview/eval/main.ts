@@ -63,10 +63,10 @@ function confusionCard(r: EvalReport): HTMLElement {
   const n = r.confusion.size;
   const names = new Map(r.perClass.map((c) => [c.id, c.name]));
   const ids = [...Array(n).keys()].filter((i) => names.has(i));
-  const cell = ids.length > 12 ? 26 : 56;
+  const cell = ids.length > 12 ? 26 : ids.length > 5 ? 56 : 84;
   const labelW = 120;
   const top = 28;
-  const W = labelW + cell * ids.length + 4;
+  const W = Math.max(labelW + cell * ids.length + 4, labelW + 280);
   const H = top + cell * ids.length + 4;
   const counts = r.confusion.counts;
   const svg = s('svg', { class: 'heat', viewBox: `0 0 ${W} ${H + 18}`, width: W, role: 'img', 'aria-label': 'Confusion matrix: rows are the truth, columns the prediction' });
@@ -89,8 +89,8 @@ function confusionCard(r: EvalReport): HTMLElement {
       svg.append(g);
     });
   });
-  svg.append(s('text', { x: labelW, y: H + 14 }, 'rows: truth · columns: prediction · shade: share of the row'));
-  return card('Confusion matrix', h('div', { class: 'heat-wrap' }, svg));
+  svg.append(s('text', { x: labelW, y: H + 14 }, 'rows: truth · columns: prediction'));
+  return card('Confusion matrix', h('div', { class: 'heat-wrap' }, svg), h('p', { class: 'hint' }, 'Shade and figure: the share of the true class\'s pixels predicted as each class (its row sums to 100%). Hover a cell for the pixel count.'));
 }
 
 function short(name: string, width: number): string {

@@ -65,7 +65,7 @@ export function barList(bars: Bar[], options: { max?: number; swatches?: boolean
   const max = options.max ?? Math.max(1e-12, ...bars.map((b) => b.value));
   return h(
     'div',
-    { class: 'bars', role: 'list', 'aria-label': options.ariaLabel },
+    { class: options.swatches ? 'bars swatches' : 'bars', role: 'list', 'aria-label': options.ariaLabel },
     ...bars.map((b) => {
       const fraction = Math.max(0, Math.min(1, b.value / max));
       const svg = s('svg', { class: 'bar', viewBox: '0 0 100 10', preserveAspectRatio: 'none', 'aria-hidden': 'true' },

@@ -29,7 +29,7 @@ function render(st: DatasetStats): void {
       figure('pre-labelled', fmt.int(st.prelabelled), st.prelabelled, 'awaiting review', 'prelabelled'),
       figure('unlabelled', fmt.int(st.unlabelled), st.unlabelled, undefined, 'unlabelled'),
       figure('with instances', fmt.int(st.withInstances), st.withInstances, undefined, 'withInstances'),
-      figure('problems', fmt.int(st.problems.length), st.problems.length, `${errors} errors, ${warnings} warnings`, 'problems'),
+      figure('problems', fmt.int(st.problems.length), st.problems.length, `${plural(errors, 'error')}, ${plural(warnings, 'warning')}`, 'problems'),
     ),
     h('div', { class: 'grid' },
       progressCard(st),
@@ -70,7 +70,7 @@ function sizesCard(st: DatasetStats): HTMLElement {
   const top = st.sizes.slice(0, 8);
   const rest = st.sizes.slice(8).reduce((a, z) => a + z.count, 0);
   const bars = barList(top.map((z) => ({ key: `${z.width}x${z.height}`, label: `${z.width} × ${z.height}`, value: z.count, text: fmt.int(z.count) })), { ariaLabel: 'Images of each size' });
-  return card('Image sizes', bars, rest ? h('p', { class: 'hint' }, `and ${fmt.int(rest)} images in ${st.sizes.length - 8} other sizes`) : null, st.sizes.length > 1 ? sizeScatter(st) : null);
+  return card('Image sizes', bars, rest ? h('p', { class: 'hint' }, `and ${fmt.int(rest)} images in ${st.sizes.length - 8} other sizes`) : null, st.sizes.length > 8 ? sizeScatter(st) : null);
 }
 
 function sizeScatter(st: DatasetStats): SVGElement {
@@ -101,6 +101,10 @@ function problemsCard(st: DatasetStats): HTMLElement {
     })),
   );
   return h('section', { class: 'card wide' }, h('h2', {}, `Problems (${st.problems.length})`), table, st.problems.length > shown.length ? h('p', { class: 'hint' }, `${st.problems.length - shown.length} more: see the Problems panel.`) : null);
+}
+
+function plural(n: number, word: string): string {
+  return `${fmt.int(n)} ${word}${n === 1 ? '' : 's'}`;
 }
 
 channel.post({ type: 'ready' });
