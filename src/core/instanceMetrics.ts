@@ -41,7 +41,7 @@ interface Segment {
 export class InstanceQuality {
   private readonly perClass = new Map<number, { tp: number; fp: number; fn: number; iouSum: number; scored: [number, boolean][]; truths: number }>();
 
-  constructor(private readonly thingClasses: readonly number[], private readonly ignoreIndex: number) {
+  constructor(thingClasses: readonly number[], private readonly ignoreIndex: number) {
     for (const c of thingClasses) this.perClass.set(c, { tp: 0, fp: 0, fn: 0, iouSum: 0, scored: [], truths: 0 });
   }
 
