@@ -13,6 +13,7 @@ import { formatSegmentConfig } from '../src/core/segmentConfig';
 import { DARKFIELD_CLASSES, generateDarkfieldImage } from '../src/engine/synthetic/darkfield';
 import { Random } from '../src/engine/synthetic/random';
 import { mapLimit } from '../src/engine/files';
+import { indexDataset } from '../src/engine/inspect';
 
 const COUNT = 10_000;
 const SIZE = 512;
@@ -104,6 +105,15 @@ async function main(): Promise<void> {
     console.log(`${name.padEnd(32)} ${run.seconds.toFixed(1).padStart(6)} ${(COUNT / run.seconds).toFixed(0).padStart(10)} ${run.maxRssMB.toFixed(0).padStart(13)}   ${ok} (< 60 s, < 500 MB)`);
   }
   console.log(`speed-up of the pool over 1 thread: ${(one.seconds / pool.seconds).toFixed(2)}x`);
+  // The dataset view's index of the same folder (listing and pairing, no pixels), best of 3.
+  let best = Infinity;
+  let items = 0;
+  for (let r = 0; r < 3; r++) {
+    const t = performance.now();
+    items = (await indexDataset(ROOT)).items.length;
+    best = Math.min(best, performance.now() - t);
+  }
+  console.log(`dataset view index (${items} images): ${best.toFixed(0)} ms, ${(best / one.seconds / 10).toFixed(2)}% of a stats run`);
 }
 
 if (process.argv.includes('--generate-only')) void generate();

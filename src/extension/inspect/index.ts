@@ -91,8 +91,16 @@ export function registerInspect(context: vscode.ExtensionContext, worker: Worker
   register('segment.importDataset', () => importCommand(worker));
 
   register('segment.fixMaskEncoding', async (uri?: vscode.Uri) => {
-    const root = uri ? model.rootOf(uri.fsPath) : undefined;
-    if (!uri || !root) return;
+    if (!(uri instanceof vscode.Uri)) {
+      // From the palette: the masks the linter found stored as RGB(A).
+      const files = linter.filesWith('mask-not-single-channel');
+      if (files.length === 0) return void vscode.window.showInformationMessage('No mask needs rewriting: every mask is single-channel.');
+      const pick = await vscode.window.showQuickPick(files.map((f) => ({ label: path.basename(f), description: f, file: f })), { placeHolder: 'Rewrite which mask as a palette PNG (same class ids)?' });
+      if (!pick) return;
+      uri = vscode.Uri.file(pick.file);
+    }
+    const root = model.rootOf(uri.fsPath);
+    if (!root) return;
     try {
       await worker.run('maskToPalette', { root, mask: path.relative(root, uri.fsPath).split(path.sep).join('/') });
       void vscode.window.showInformationMessage(`${path.basename(uri.fsPath)} is now a palette PNG with the same class ids.`);

@@ -123,6 +123,15 @@ export class DatasetLinter implements vscode.Disposable {
     }
   }
 
+  /** Files (absolute) that currently have a problem with this code. */
+  filesWith(code: string): string[] {
+    const out: string[] = [];
+    for (const [root, state] of this.state) {
+      for (const p of [...state.dataset, ...[...state.masks.values()].flat()]) if (p.code === code) out.push(path.join(root, ...p.file.split('/')));
+    }
+    return out;
+  }
+
   dispose(): void {
     this.diagnostics.dispose();
   }
