@@ -4,7 +4,7 @@
 // view with its toggle. Screenshots in the dark theme, then again in the light one.
 // Needs segment-studio.vsix (`npm run package`) and the e2e tools (`node scripts/e2e-setup.mjs`).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Frame } from 'playwright-core';
@@ -41,6 +41,16 @@ async function waitForLabels(vs: VSCode, wanted: string[], what: string): Promis
 
 async function problemsText(vs: VSCode): Promise<string> {
   return vs.page.locator('.markers-panel').evaluateAll((els) => els.map((e) => e.textContent ?? '').join('\n'));
+}
+
+async function waitForProblems(vs: VSCode, accept: (text: string) => boolean, what: string): Promise<string> {
+  const deadline = Date.now() + 60_000;
+  let text = '';
+  while (!accept((text = await problemsText(vs)))) {
+    if (Date.now() > deadline) throw new Error(`Problems panel never showed ${what}: ${text.slice(0, 800)}`);
+    await vs.page.waitForTimeout(300);
+  }
+  return text;
 }
 
 async function ready(frame: Frame, what: string): Promise<void> {
@@ -200,6 +210,22 @@ test('dataset view, problems, statistics, evaluation and the comparison view', {
     await vs.screenshot('inspect-statistics-light');
     await togglePanel(vs);
     await vs.screenshot('inspect-view-problems-light');
+
+    // 7. A value with no class: summarised on segment.json's "classes" with a quick fix that adds it.
+    const odd = keys[6];
+    const m = readIds(join(root, 'masks', `${odd}.png`));
+    m.ids[10] = 7;
+    writeFileSync(join(root, 'masks', `${odd}.png`), encodeMaskPng(m.ids, m.width, m.height, { classes: CLASSES, ignoreIndex: 255 }));
+    await waitForProblems(vs, (text) => text.includes('mask values 7 are no class'), 'the unknown id on segment.json');
+    await vs.quickOpen('segment.json');
+    await vs.page.keyboard.press('F8');
+    await vs.page.keyboard.press('Control+.');
+    await vs.page.locator('.action-widget .monaco-list-row', { hasText: 'Add class 7 to segment.json' }).first().click();
+    await vs.page.keyboard.press('Control+S');
+    await waitForProblems(vs, (text) => !text.includes('no class') && text.includes('mask is 100x80'), 'the fixed segment.json');
+    const config = JSON.parse(readFileSync(join(root, 'segment.json'), 'utf8'));
+    assert.deepEqual(config.classes.map((c: { id: number }) => c.id), [0, 1, 2, 7]);
+    await vs.screenshot('inspect-quick-fix-light');
     t.diagnostic(vs.actions.join('; '));
   });
 });
