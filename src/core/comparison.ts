@@ -1,53 +1,45 @@
 /**
- * Comparing a prediction with the ground truth pixel by pixel, as the editor's comparison mode
- * colours it: true positives, false positives, false negatives, and (over all classes) pixels
- * given the wrong class. Ignore pixels in the truth are not compared. The editor's shader mirrors
- * `comparePixel`; this module gives the counts shown beside it.
+ * Prediction against truth, per pixel: true positive, false positive, false negative, or a wrong
+ * class (a false positive for the predicted class and a false negative for the true one). For one
+ * class, the same against "that class or not". Drawn through the overlay colour lookup.
  */
+import { ClassDef } from './classes';
+import { overlayLut } from './overlayColors';
 
-export const Outcome = {
-  None: 0,
-  TruePositive: 1,
-  FalsePositive: 2,
-  FalseNegative: 3,
-  /** Labelled in both, with different classes: a false negative of one class and a false positive of another. */
-  WrongClass: 4,
-} as const;
-export type Outcome = (typeof Outcome)[keyof typeof Outcome];
+export const DIFF_KINDS = [
+  { value: 1, key: 'tp', name: 'True positive', color: '#2ca02c' },
+  { value: 2, key: 'fp', name: 'False positive', color: '#d62728' },
+  { value: 3, key: 'fn', name: 'False negative', color: '#1f77b4' },
+  { value: 4, key: 'wrong', name: 'Wrong class', color: '#ff7f0e' },
+] as const;
+/** Value of ignore pixels in a diff map (truth says "not labelled": not compared). */
+export const DIFF_IGNORE = 5;
 
-export interface CompareOptions {
-  background: number;
-  ignoreIndex: number;
-  /** Compare one class only (binary); undefined compares every class. */
-  classId?: number;
-}
+export type DiffCounts = Record<(typeof DIFF_KINDS)[number]['key'], number> & { ignore: number };
 
-export function comparePixel(truth: number, prediction: number, o: CompareOptions): Outcome {
-  if (truth === o.ignoreIndex) return Outcome.None;
-  if (o.classId !== undefined) {
-    const t = truth === o.classId;
-    const p = prediction === o.classId;
-    return t && p ? Outcome.TruePositive : t ? Outcome.FalseNegative : p ? Outcome.FalsePositive : Outcome.None;
+/**
+ * The diff map of two class-id maps: 0 where both say background (or, for one class, neither says
+ * it), else one of DIFF_KINDS' values, DIFF_IGNORE where the truth is the ignore index.
+ */
+export function diffMap(truth: Uint8Array, prediction: Uint8Array, ignoreIndex: number, onlyClass?: number): { map: Uint8Array; counts: DiffCounts } {
+  if (truth.length !== prediction.length) throw new Error(`truth has ${truth.length} pixels but the prediction has ${prediction.length}`);
+  const map = new Uint8Array(truth.length);
+  const n = [0, 0, 0, 0, 0, 0];
+  for (let k = 0; k < truth.length; k++) {
+    const t = truth[k];
+    const p = prediction[k];
+    let v: number;
+    if (t === ignoreIndex) v = DIFF_IGNORE;
+    else if (onlyClass === undefined) v = t === p ? (t === 0 ? 0 : 1) : t === 0 ? 2 : p === 0 ? 3 : 4;
+    else v = t === onlyClass ? (p === onlyClass ? 1 : 3) : p === onlyClass ? 2 : 0;
+    map[k] = v;
+    n[v]++;
   }
-  const t = truth !== o.background;
-  const p = prediction !== o.background && prediction !== o.ignoreIndex;
-  if (t && p) return truth === prediction ? Outcome.TruePositive : Outcome.WrongClass;
-  return t ? Outcome.FalseNegative : p ? Outcome.FalsePositive : Outcome.None;
+  return { map, counts: { tp: n[1], fp: n[2], fn: n[3], wrong: n[4], ignore: n[5] } };
 }
 
-export interface CompareCounts {
-  truePositive: number;
-  falsePositive: number;
-  falseNegative: number;
-  wrongClass: number;
-}
-
-export function compareCounts(truth: Uint8Array, prediction: Uint8Array, o: CompareOptions): CompareCounts {
-  if (truth.length !== prediction.length) throw new Error(`cannot compare ${truth.length} pixels with ${prediction.length}`);
-  const n = new Float64Array(5);
-  // Outcomes depend only on the pair of ids: one table lookup per pixel.
-  const table = new Uint8Array(65536);
-  for (let t = 0; t < 256; t++) for (let p = 0; p < 256; p++) table[(t << 8) | p] = comparePixel(t, p, o);
-  for (let i = 0; i < truth.length; i++) n[table[(truth[i] << 8) | prediction[i]]]++;
-  return { truePositive: n[1], falsePositive: n[2], falseNegative: n[3], wrongClass: n[4] };
+/** Overlay colours of a diff map (background transparent, ignore faint), for paintOverlay. */
+export function diffLut(): Uint32Array {
+  const kinds: ClassDef[] = DIFF_KINDS.map((k) => ({ id: k.value, name: k.name, color: k.color }));
+  return overlayLut(kinds, DIFF_IGNORE);
 }

@@ -1,123 +1,140 @@
 /**
- * Connected components, for instance maps: split an instance whose pixels fell apart into one
- * instance per piece, or make instances from the class mask's blobs.
+ * Objects of a class mask: connected components (8-connectivity, as OpenCV and scikit-image
+ * default to) or the instances of an instance map, each with its class and bounding box.
  */
 
-export type Connectivity = 4 | 8;
+export interface MaskObject {
+  classId: number;
+  /** The instance id it came from, when an instance map was given. */
+  instanceId?: number;
+  /** Inclusive pixel bounds. */
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+  area: number;
+}
+
+export interface ObjectMap {
+  /** Object number + 1 per pixel (0 = no object), row-major. */
+  labels: Int32Array;
+  objects: MaskObject[];
+}
 
 /**
- * Labels the connected components of pixels with equal, non-zero `keyOf(i)` (two passes with
- * union-find). Returns 1-based labels (0 where the key is 0) in row-major order of first pixel.
+ * Splits a class-id mask into objects. Pixels of `background` and `ignoreIndex` belong to none.
+ * With `instances`, pixels sharing an instance id and a class form one object (an instance that
+ * spans two classes becomes two objects, so the class mask survives exactly); labelled pixels
+ * outside every instance, and all of them without an instance map, form connected components of
+ * equal class. Objects from instances come first in instance-id order, then components in the
+ * order of their first pixel.
  */
-export function labelComponents(width: number, height: number, keyOf: (i: number) => number, connectivity: Connectivity = 4): { labels: Int32Array; count: number } {
+export function maskObjects(
+  ids: Uint8Array,
+  width: number,
+  height: number,
+  options: { ignoreIndex: number; background?: number; instances?: ArrayLike<number> },
+): ObjectMap {
+  const { ignoreIndex, instances } = options;
+  const background = options.background ?? 0;
   const n = width * height;
+  if (ids.length !== n) throw new Error(`mask has ${ids.length} pixels, expected ${width}x${height}`);
+  if (instances && instances.length !== n) throw new Error(`instance map has ${instances.length} pixels, expected ${width}x${height}`);
   const labels = new Int32Array(n);
+  const objects: MaskObject[] = [];
+  const isObjectPixel = (k: number) => ids[k] !== background && ids[k] !== ignoreIndex;
+
+  if (instances) {
+    const byKey = new Map<number, number>(); // instance * 256 + class -> object index
+    const order: { key: number; index: number }[] = [];
+    for (let k = 0; k < n; k++) {
+      const inst = instances[k];
+      if (inst === 0 || !isObjectPixel(k)) continue;
+      const key = inst * 256 + ids[k];
+      let index = byKey.get(key);
+      if (index === undefined) {
+        index = objects.length;
+        byKey.set(key, index);
+        order.push({ key, index });
+        objects.push({ classId: ids[k], instanceId: inst, x0: width, y0: height, x1: -1, y1: -1, area: 0 });
+      }
+      labels[k] = index + 1;
+    }
+    // Instance-id order (then class), independent of where each instance happens to start.
+    order.sort((a, b) => a.key - b.key);
+    const renumber = new Int32Array(objects.length + 1);
+    const sorted = order.map(({ index }, rank) => ((renumber[index + 1] = rank + 1), objects[index]));
+    objects.splice(0, objects.length, ...sorted);
+    for (let k = 0; k < n; k++) if (labels[k]) labels[k] = renumber[labels[k]];
+  }
+
+  // Connected components of equal class among the labelled pixels that no instance claimed.
   const parent: number[] = [0];
   const find = (a: number): number => {
-    while (parent[a] !== a) {
-      parent[a] = parent[parent[a]];
-      a = parent[a];
-    }
+    while (parent[a] !== a) a = parent[a] = parent[parent[a]];
     return a;
   };
-  const union = (a: number, b: number): number => {
-    const ra = find(a);
-    const rb = find(b);
-    if (ra === rb) return ra;
-    const lo = Math.min(ra, rb);
-    parent[Math.max(ra, rb)] = lo;
-    return lo;
-  };
-  // Joins pixel j's component to `label` when it has the same key; returns the label to use.
-  const join = (label: number, j: number, k: number): number => {
-    if (labels[j] === 0 || keyOf(j) !== k) return label;
-    return label === 0 ? find(labels[j]) : union(label, labels[j]);
-  };
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      const k = keyOf(i);
-      if (k === 0) continue;
+  const provisional = new Int32Array(n);
+  for (let y = 0, k = 0; y < height; y++) {
+    for (let x = 0; x < width; x++, k++) {
+      if (labels[k] || !isObjectPixel(k)) continue;
+      const v = ids[k];
       let label = 0;
-      if (x > 0) label = join(label, i - 1, k);
-      if (y > 0) {
-        label = join(label, i - width, k);
-        if (connectivity === 8) {
-          if (x > 0) label = join(label, i - width - 1, k);
-          if (x < width - 1) label = join(label, i - width + 1, k);
+      // Already visited 8-neighbours: W, NW, N, NE.
+      const neighbours = [x > 0 ? k - 1 : -1, x > 0 && y > 0 ? k - width - 1 : -1, y > 0 ? k - width : -1, x < width - 1 && y > 0 ? k - width + 1 : -1];
+      for (const q of neighbours) {
+        if (q < 0 || !provisional[q] || ids[q] !== v) continue;
+        const r = find(provisional[q]);
+        if (!label) label = r;
+        else if (r !== label) {
+          const lo = Math.min(r, label);
+          parent[Math.max(r, label)] = lo;
+          label = lo;
         }
       }
-      if (label === 0) {
+      if (!label) {
         label = parent.length;
         parent.push(label);
       }
-      labels[i] = label;
+      provisional[k] = label;
     }
   }
-  // Second pass: roots to consecutive labels in order of first appearance.
-  const final = new Int32Array(parent.length);
-  let count = 0;
-  for (let i = 0; i < n; i++) {
-    if (labels[i] === 0) continue;
-    const root = find(labels[i]);
-    if (final[root] === 0) final[root] = ++count;
-    labels[i] = final[root];
+  const objectOf = new Int32Array(parent.length).fill(-1);
+  for (let k = 0; k < n; k++) {
+    if (!provisional[k]) continue;
+    const root = find(provisional[k]);
+    if (objectOf[root] < 0) {
+      objectOf[root] = objects.length;
+      objects.push({ classId: ids[k], x0: width, y0: height, x1: -1, y1: -1, area: 0 });
+    }
+    labels[k] = objectOf[root] + 1;
   }
-  return { labels, count };
+
+  for (let y = 0, k = 0; y < height; y++) {
+    for (let x = 0; x < width; x++, k++) {
+      const l = labels[k];
+      if (!l) continue;
+      const o = objects[l - 1];
+      if (x < o.x0) o.x0 = x;
+      if (x > o.x1) o.x1 = x;
+      if (y < o.y0) o.y0 = y;
+      if (y > o.y1) o.y1 = y;
+      o.area++;
+    }
+  }
+  return { labels, objects };
 }
 
-export class TooManyInstancesError extends Error {
-  override name = 'TooManyInstancesError';
-}
-
-/**
- * One instance per connected piece. Every instance id whose pixels form several pieces keeps its
- * id on the largest piece; the other pieces get new ids after the largest id in use. When the
- * map holds no instance at all, instances are made from the class mask instead: each connected
- * blob of one class (not `background`, not `ignore`) becomes an instance.
- */
-export function splitInstances(
-  instances: Uint16Array,
-  mask: Uint8Array,
-  width: number,
-  height: number,
-  options: { background: number; ignore: number; connectivity?: Connectivity },
-): Uint16Array {
-  const connectivity = options.connectivity ?? 4;
-  let maxId = 0;
-  for (let i = 0; i < instances.length; i++) if (instances[i] > maxId) maxId = instances[i];
-  const out = new Uint16Array(instances.length);
-  if (maxId === 0) {
-    const { labels, count } = labelComponents(width, height, (i) => (mask[i] === options.background || mask[i] === options.ignore ? 0 : mask[i] + 1), connectivity);
-    if (count > 65535) throw new TooManyInstancesError(`the mask has ${count} blobs; an instance map holds at most 65535`);
-    for (let i = 0; i < out.length; i++) out[i] = labels[i];
-    return out;
+/** The binary mask of object `index` (0-based) cropped to its bounding box. */
+export function cropObject(map: ObjectMap, width: number, index: number): { mask: Uint8Array; width: number; height: number } {
+  const o = map.objects[index];
+  const w = o.x1 - o.x0 + 1;
+  const h = o.y1 - o.y0 + 1;
+  const mask = new Uint8Array(w * h);
+  const label = index + 1;
+  for (let y = 0; y < h; y++) {
+    const row = (o.y0 + y) * width + o.x0;
+    for (let x = 0; x < w; x++) if (map.labels[row + x] === label) mask[y * w + x] = 1;
   }
-  const { labels, count } = labelComponents(width, height, (i) => instances[i], connectivity);
-  const size = new Float64Array(count + 1);
-  const idOf = new Uint16Array(count + 1);
-  for (let i = 0; i < labels.length; i++) {
-    size[labels[i]]++;
-    idOf[labels[i]] = instances[i];
-  }
-  // The largest piece of each id keeps it.
-  const keeper = new Int32Array(maxId + 1);
-  for (let c = 1; c <= count; c++) {
-    const id = idOf[c];
-    if (keeper[id] === 0 || size[c] > size[keeper[id]]) keeper[id] = c;
-  }
-  const newId = new Uint32Array(count + 1);
-  let next = maxId;
-  for (let c = 1; c <= count; c++) newId[c] = keeper[idOf[c]] === c ? idOf[c] : ++next;
-  if (next > 65535) throw new TooManyInstancesError(`splitting needs ${next} instance ids; an instance map holds at most 65535`);
-  for (let i = 0; i < out.length; i++) out[i] = newId[labels[i]];
-  return out;
-}
-
-/** One more than the largest instance id in use (1 for an empty map): a fresh instance. */
-export function nextInstanceId(instances: Uint16Array | undefined): number {
-  if (!instances) return 1;
-  let max = 0;
-  for (let i = 0; i < instances.length; i++) if (instances[i] > max) max = instances[i];
-  return Math.min(65535, max + 1);
+  return { mask, width: w, height: h };
 }

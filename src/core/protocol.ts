@@ -9,6 +9,8 @@ import { ItemStatus, ListItemsParams, ListItemsResult, ReviewTarget } from './re
 import { WriteMaskParams, WriteMaskResult } from './maskFiles';
 import { DatasetStats, EvalReport } from './reports';
 import { SegmentConfig } from './segmentConfig';
+import { ExportParams, ExportResult, ImportParams, ImportResult } from './convert';
+import { DatasetIndex, LintParams, LintResult } from './inspect';
 
 // ---------------------------------------------------------------------------------------------
 // Extension host <-> worker process: jobs.
@@ -69,6 +71,12 @@ export interface JobSpecs {
   locate: { params: { image: string }; result: LocateResult };
   listItems: { params: ListItemsParams; result: ListItemsResult };
   writeMask: { params: WriteMaskParams; result: WriteMaskResult };
+  index: { params: { root: string }; result: DatasetIndex };
+  findRoots: { params: { folders: string[] }; result: { roots: string[] } };
+  lint: { params: LintParams; result: LintResult };
+  maskToPalette: { params: { root: string; mask: string }; result: { written: string } };
+  exportDataset: { params: ExportParams; result: ExportResult };
+  importDataset: { params: ImportParams; result: ImportResult };
 }
 export type JobKind = keyof JobSpecs;
 export type JobParams<K extends JobKind> = JobSpecs[K]['params'];
@@ -222,3 +230,8 @@ export type EditorToHost =
   | { type: 'tools'; tools: ToolState }
   | { type: 'action'; action: EditorAction }
   | { type: 'focus'; focused: boolean };
+
+// ---------------------------------------------------------------------------------------------
+// Extension host <-> dataset statistics, evaluation report and comparison webviews.
+
+export type { CompareInit, CompareToHost, EvalToHost, HostToCompare, HostToReport, StatsToHost } from './inspect';

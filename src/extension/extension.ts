@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { WorkerClient } from './workerClient';
 import { registerSegmentEditor } from './segmentEditorProvider';
 import { registerCommands } from './commands';
+import { registerInspect } from './inspect';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Segment Studio', { log: true });
@@ -10,6 +11,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(log, { dispose: () => worker.dispose() });
   registerSegmentEditor(context, worker, log);
   registerCommands(context, worker, log);
+  registerInspect(context, worker, log);
 }
 
 export function deactivate(): void {}

@@ -155,13 +155,15 @@ test('review: pre-labels, comparison, tiling, bad input, navigation, instances a
     await vs.page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).click();
     await waitFor(frame, 'mode', (v) => v === 'compare-diff', 'the prediction comparison');
     const counts = JSON.parse((await dataset(frame)).compareCounts!);
-    const want = { truePositive: 0, falsePositive: 0, falseNegative: 0, wrongClass: 0 };
+    // The definitions of the dataset-inspection comparison (src/core/comparison.ts), written out here.
+    const want = { tp: 0, fp: 0, fn: 0, wrong: 0, ignore: 0 };
     for (let i = 0; i < truth.length; i++) {
       const tv = truth[i], pv = prediction[i];
-      if (tv === 255) continue;
-      if (tv !== 0 && pv !== 0) tv === pv ? want.truePositive++ : want.wrongClass++;
-      else if (tv !== 0) want.falseNegative++;
-      else if (pv !== 0) want.falsePositive++;
+      if (tv === 255) want.ignore++;
+      else if (tv === pv) want.tp += tv !== 0 ? 1 : 0;
+      else if (tv === 0) want.fp++;
+      else if (pv === 0) want.fn++;
+      else want.wrong++;
     }
     assert.deepEqual(counts, want, 'comparison counts against the files');
     assert.match(await frame.locator('#source').innerText(), /Prediction/);

@@ -4,8 +4,8 @@
  * The host owns undo/redo and files; this side owns pixels, so it also encodes the mask on save.
  */
 import { ClassDef } from '../../core/classes';
-import { compareCounts } from '../../core/comparison';
-import { nextInstanceId, splitInstances } from '../../core/components';
+import { DIFF_KINDS, diffMap } from '../../core/comparison';
+import { nextInstanceId, splitInstances } from '../../core/instanceSplit';
 import { decodeInstancePng, decodeMaskPng, findUnknownIds } from '../../core/maskCodec';
 import { encodeLayer } from '../../core/maskFiles';
 import { applyWrites, EditRecorder, EditTarget, Layer, PaintSpec, Rect, unionRect } from '../../core/maskPatch';
@@ -14,7 +14,7 @@ import { ComparisonInit, EditorAction, EditorCommand, EditorInit, EditorToHost, 
 import { brushCentre, Point } from '../../core/raster';
 import { renderLegend } from './legend';
 import { hideBanner, showBanner, toast, toggleHelp } from './notices';
-import { DIFF_COLORS, MaskRenderer, RenderStyle, TextureLayer, WebGLUnavailableError } from './renderer';
+import { MaskRenderer, RenderStyle, TextureLayer, WebGLUnavailableError } from './renderer';
 import { ToolController, ToolHost } from './tools';
 import { el, TOOL_BUTTONS } from './ui';
 import { Viewport } from './viewport';
@@ -967,17 +967,13 @@ export class Editor implements ToolHost {
       el(id).toggleAttribute('secondary', c.show !== show);
       el(id).setAttribute('aria-checked', String(c.show === show));
     }
-    const counts = compareCounts(this.target.mask, this.reference, { background: 0, ignoreIndex: this.init.ignoreIndex, classId: c.classId >= 0 ? c.classId : undefined });
-    const rows: [string, number, number][] = [
-      ['True positive', counts.truePositive, 1],
-      ['False positive', counts.falsePositive, 2],
-      ['False negative', counts.falseNegative, 3],
-    ];
-    if (c.classId < 0) rows.push(['Wrong class', counts.wrongClass, 4]);
-    const union = counts.truePositive + counts.falsePositive + counts.falseNegative + counts.wrongClass;
+    // The same definitions (and colours) as the dataset-inspection comparison view.
+    const { counts } = diffMap(this.target.mask, this.reference, this.init.ignoreIndex, c.classId >= 0 ? c.classId : undefined);
+    const kinds = DIFF_KINDS.filter((k) => k.key !== 'wrong' || c.classId < 0);
+    const union = counts.tp + counts.fp + counts.fn + counts.wrong;
     el('compare-legend').innerHTML =
-      rows.map(([name, n, k]) => `<li><span class="swatch" style="background:${rgbCss(DIFF_COLORS[k])}"></span><span class="name">${name}</span><span class="share">${n.toLocaleString('en')} px</span></li>`).join('') +
-      `<li class="iou"><span></span><span class="name">IoU${c.classId >= 0 ? ` (${escapeHtml(this.className(c.classId))})` : ' (labelled pixels)'}</span><span class="share">${union > 0 ? ((counts.truePositive / union) * 100).toFixed(1) + '%' : '—'}</span></li>`;
+      kinds.map((k) => `<li><span class="swatch" style="background:${k.color}"></span><span class="name">${k.name}</span><span class="share">${counts[k.key].toLocaleString('en')} px</span></li>`).join('') +
+      `<li class="iou"><span></span><span class="name">IoU${c.classId >= 0 ? ` (${escapeHtml(this.className(c.classId))})` : ' (labelled pixels)'}</span><span class="share">${union > 0 ? ((counts.tp / union) * 100).toFixed(1) + '%' : '—'}</span></li>`;
     el('compare-hint').textContent = `${c.init.path} against the ${c.init.kind === 'prediction' ? 'ground truth' : 'mask'}. ${c.show === 'diff' ? 'Click a class to compare it alone.' : ''}`;
     el('compare-exit').hidden = !c.init.exitable;
     document.body.dataset.compareCounts = JSON.stringify(counts);
@@ -1072,10 +1068,6 @@ function sizeToSlider(size: number): number {
 function tileLimit(): number | undefined {
   const v = Number((window as { segmentEditorMaxTile?: number }).segmentEditorMaxTile);
   return Number.isFinite(v) && v > 0 ? v : undefined;
-}
-
-function rgbCss([r, g, b]: [number, number, number]): string {
-  return `rgb(${Math.round(r * 255)}, ${Math.round(g * 255)}, ${Math.round(b * 255)})`;
 }
 
 function escapeHtml(text: string): string {

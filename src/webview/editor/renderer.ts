@@ -5,6 +5,8 @@
  * fragment shader draws fills, outlines (crisp at any zoom) and comparison colours. A brush
  * stroke uploads only its dirty rectangle and redraws only the screen area it covers.
  */
+import { IGNORE_COLOR, parseHexColor } from '../../core/color';
+import { DIFF_IGNORE, DIFF_KINDS } from '../../core/comparison';
 import { Rect } from '../../core/maskPatch';
 
 export interface ViewTransform {
@@ -41,14 +43,13 @@ interface Tile {
   layers: Partial<Record<TextureLayer, WebGLTexture>>;
 }
 
-/** Comparison colours: none, true positive, false positive, false negative, wrong class (premultiplied later). */
-export const DIFF_COLORS: [number, number, number][] = [
-  [0, 0, 0],
-  [0.18, 0.8, 0.44],
-  [1.0, 0.23, 0.19],
-  [0.2, 0.55, 1.0],
-  [1.0, 0.65, 0.0],
-];
+/** Comparison colours by diff value (src/core/comparison.ts): none, the DIFF_KINDS, and ignore (faint). */
+const DIFF_COLORS: number[] = (() => {
+  const out = [0, 0, 0, 0];
+  for (const k of DIFF_KINDS) out.push(...parseHexColor(k.color)!.map((v) => v / 255), 1);
+  out.push(...parseHexColor(IGNORE_COLOR)!.map((v) => v / 255), 96 / 255);
+  return out;
+})();
 
 const VERTEX = `#version 300 es
 in vec2 aPos;
@@ -87,20 +88,16 @@ uniform int uShowMask;
 uniform int uBackground;
 uniform int uIgnore;
 uniform int uDiffClass;
-uniform vec3 uDiff[5];
+uniform vec4 uDiff[6];
 out vec4 outColor;
 
 #if MODE == 2
-// Mirrors comparePixel in src/core/comparison.ts.
+// Mirrors diffMap in src/core/comparison.ts: 1 TP, 2 FP, 3 FN, 4 wrong class, DIFF_IGNORE ignore.
 int outcome(int t, int p) {
-  if (t == uIgnore) return 0;
-  if (uDiffClass >= 0) {
-    bool tc = t == uDiffClass, pc = p == uDiffClass;
-    return tc && pc ? 1 : tc ? 3 : pc ? 2 : 0;
-  }
-  bool tl = t != uBackground, pl = p != uBackground && p != uIgnore;
-  if (tl && pl) return t == p ? 1 : 4;
-  return tl ? 3 : pl ? 2 : 0;
+  if (t == uIgnore) return DIFF_IGNORE;
+  if (uDiffClass >= 0) return t == uDiffClass ? (p == uDiffClass ? 1 : 3) : (p == uDiffClass ? 2 : 0);
+  if (t == p) return t == uBackground ? 0 : 1;
+  return t == uBackground ? 2 : p == uBackground ? 3 : 4;
 }
 #endif
 
@@ -123,7 +120,7 @@ int keyAt(ivec2 p) {
 
 vec4 colorOf(int key) {
 #if MODE == 2
-  return key == 0 ? vec4(0.0) : vec4(uDiff[key], 1.0);
+  return uDiff[key];
 #else
 #if INSTANCES
   if (key >= 256) {
@@ -217,7 +214,7 @@ export class MaskRenderer {
     let p = this.programs.get(key);
     if (p) return p;
     const gl = this.gl;
-    const defines = `#version 300 es\n#define MODE ${mode}\n#define OUTLINE ${outline ? 1 : 0}\n#define INSTANCES ${instances ? 1 : 0}\n`;
+    const defines = `#version 300 es\n#define MODE ${mode}\n#define OUTLINE ${outline ? 1 : 0}\n#define INSTANCES ${instances ? 1 : 0}\n#define DIFF_IGNORE ${DIFF_IGNORE}\n`;
     const program = link(gl, VERTEX, defines + FRAGMENT);
     const uniforms: Program['uniforms'] = {};
     for (const name of UNIFORMS) uniforms[name] = gl.getUniformLocation(program, name);
@@ -227,7 +224,7 @@ export class MaskRenderer {
     gl.uniform1i(uniforms.uRef, 2);
     gl.uniform1i(uniforms.uInst, 3);
     gl.uniform1i(uniforms.uLut, 4);
-    gl.uniform3fv(uniforms.uDiff, DIFF_COLORS.flat());
+    gl.uniform4fv(uniforms.uDiff, DIFF_COLORS);
     p = { program, uniforms };
     this.programs.set(key, p);
     return p;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { labelComponents, nextInstanceId, splitInstances } from '../../src/core/components';
+import { labelComponents, nextInstanceId, splitInstances } from '../../src/core/instanceSplit';
 
 const grid = (rows: string[]) => Uint16Array.from(rows.join('').split('').map(Number));
 
