@@ -533,7 +533,7 @@ export function encodePng(image: PngEncodeInput, options: PngEncodeOptions = {})
 
 /**
  * Wraps a zlib stream of filtered rows into a PNG file (signature, IHDR, PLTE/tRNS, IDAT, IEND).
- * For encoders that compress the rows their own way, e.g. band by band.
+ * For encoders that compress the rows their own way (src/core/labelPng.ts).
  */
 export function pngFromZlib(
   header: { width: number; height: number; colorType: PngColorType; bitDepth: PngBitDepth; palette?: Uint8Array; paletteAlpha?: Uint8Array },

@@ -14,7 +14,7 @@ import { REPO_ROOT, withVSCode, type VSCode } from './harness';
 import {
   activeTab, assertPainted, brushFootprint, clickAt, dataset, drag, editorFrame, focusEditor, geometry, openInEditor,
   polygonFootprint, pressAndWait, region, waitDirty, waitFor,
-  OPEN_IMAGES_IN_EDITOR,
+  answerFileDialog, OPEN_IMAGES_IN_EDITOR,
 } from './editorDriver';
 
 const VSIX = join(REPO_ROOT, 'segment-studio.vsix');
@@ -182,10 +182,7 @@ test('brush, undo, redo, save, fill, polygon, eraser and hot exit change exactly
     // --- Save As: the image is copied and its mask written where the copy's mask belongs ---------
     await drag(vs, restored, [snap(300, 30), snap(340, 40)]);
     await vs.runCommand('File: Save As...');
-    const input = vs.page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(join(root, 'images', 'df_001_copy.jpg'));
-    await vs.page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).click();
+    await answerFileDialog(vs, join(root, 'images', 'df_001_copy.jpg'));
     await vs.waitForActiveTab('df_001_copy.jpg');
     const copyMask = await savedMask(join(root, 'masks', 'df_001_copy.png'), 0);
     assertPainted(afterRestore.ids, copyMask.ids, brushFootprint([snap(300, 30), snap(340, 40)], size, width, height), 2, width, 'Save As');

@@ -15,7 +15,7 @@ import { readMaskIndependently, writeIdsWithSharp } from '../helpers/dataset';
 import { REPO_ROOT, withVSCode, type VSCode } from './harness';
 import {
   activeTab, assertPainted, brushFootprint, dataset, drag, editorFrame, focusEditor, openInEditor, pressAndWait, waitDirty, waitFor,
-  OPEN_IMAGES_IN_EDITOR, setOpacity,
+  answerFileDialog, OPEN_IMAGES_IN_EDITOR, setOpacity,
 } from './editorDriver';
 
 const VSIX = join(REPO_ROOT, 'segment-studio.vsix');
@@ -147,12 +147,7 @@ test('review: pre-labels, comparison, tiling, bad input, navigation, instances a
     await waitFor(frame, 'mode', (v) => v === 'edit', 'back to editing');
 
     await vs.runCommand('Segment: Compare Image with a Prediction...');
-    const input = vs.page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(join(root, 'predictions', 'df_001.png'));
-    // VS Code's own file dialog (code-server has no native one): accept the typed path.
-    await vs.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'df_001.png' }).first().waitFor();
-    await vs.page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).click();
+    await answerFileDialog(vs, join(root, 'predictions', 'df_001.png'));
     await waitFor(frame, 'mode', (v) => v === 'compare-diff', 'the prediction comparison');
     const counts = JSON.parse((await dataset(frame)).compareCounts!);
     // The definitions of the dataset-inspection comparison (src/core/comparison.ts), written out here.

@@ -94,11 +94,17 @@ export async function focusEditor(frame: Frame): Promise<void> {
   await frame.locator('#statusline').click({ position: { x: 5, y: 5 } });
 }
 
-/** Presses a key that a VS Code keybinding turns into an editor command, and waits for its effect. */
+/**
+ * Presses a key that a VS Code keybinding turns into an editor command, and waits until the editor
+ * has run it (its command count moves) and shows the effect: a command still on its way when the
+ * next gesture starts would land in the middle of it.
+ */
 export async function pressAndWait(vs: VSCode, frame: Frame, key: string, field: string, value: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
+    const before = Number((await dataset(frame)).commands ?? 0);
     await vs.page.keyboard.press(key);
     try {
+      await waitFor(frame, 'commands', (v) => Number(v ?? 0) > before, `${key} to reach the editor`, 5_000);
       await waitFor(frame, field, (v) => v === value, `${key} to set data-${field}=${value}`, 5_000);
       return;
     } catch (e) {
@@ -142,6 +148,29 @@ export async function clickAt(vs: VSCode, frame: Frame, points: Pt[]): Promise<v
   for (const p of points) {
     const q = toPage(g, p);
     await vs.page.mouse.click(q.x, q.y);
+  }
+}
+
+/**
+ * Answers VS Code's own file dialog (code-server has no native one) with `file`: types the path and
+ * presses OK until the dialog closes (it ignores OK while it is still reading a folder).
+ */
+export async function answerFileDialog(vs: VSCode, file: string): Promise<void> {
+  const widget = vs.page.locator('.quick-input-widget');
+  const input = widget.locator('.quick-input-box input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(file);
+  for (let attempt = 1; ; attempt++) {
+    await vs.page.waitForTimeout(500);
+    if (!(await widget.isVisible())) return;
+    if ((await input.inputValue()) !== file) await input.fill(file);
+    await widget.locator('.monaco-button', { hasText: 'OK' }).click();
+    try {
+      await widget.waitFor({ state: 'hidden', timeout: 3_000 });
+      return;
+    } catch (e) {
+      if (attempt === 5) throw new Error(`the file dialog did not take ${file}: ${(e as Error).message}`);
+    }
   }
 }
 

@@ -64,6 +64,7 @@ export class Editor implements ToolHost {
   private pan?: { x: number; y: number; id: number };
   private lastPointer?: { sx: number; sy: number };
   private loaded = false;
+  private commands = 0;
   private edits = 0;
   private writes = 0;
 
@@ -282,9 +283,11 @@ export class Editor implements ToolHost {
   command(c: EditorCommand): void {
     const cx = this.view.width / 2;
     const cy = this.view.height / 2;
+    document.body.dataset.commands = String(++this.commands);
     switch (c.kind) {
       case 'tool':
-        this.toolController.cancel();
+        if (c.tool === this.toolState.tool) break; // the same key again never interrupts a stroke
+        this.toolController.finish();
         this.setTools({ tool: c.tool });
         break;
       case 'class':
@@ -553,6 +556,16 @@ export class Editor implements ToolHost {
       const r = canvas.getBoundingClientRect();
       return { sx: e.clientX - r.left, sy: e.clientY - r.top };
     };
+    // The last pointer events, for diagnosing lost strokes in tests (body[data-pointer]).
+    const trace: string[] = [];
+    const note = (what: string) => {
+      trace.push(what);
+      if (trace.length > 12) trace.shift();
+      document.body.dataset.pointer = trace.join(' ');
+    };
+    for (const type of ['pointerdown', 'pointerup', 'pointercancel', 'lostpointercapture'] as const) {
+      canvas.addEventListener(type, (e) => note(`${type.replace('pointer', '')}:${e.button}${e.isPrimary ? '' : '!'}`), true);
+    }
     canvas.addEventListener('pointerdown', (e) => {
       canvas.focus();
       const { sx, sy } = local(e);
@@ -564,10 +577,11 @@ export class Editor implements ToolHost {
         e.preventDefault();
         return;
       }
-      if (e.button !== 0 || !this.loaded) return;
+      if (e.button !== 0 || !this.loaded) return note(this.loaded ? 'not-left' : 'loading');
       if (e.altKey) return this.pick(p);
-      if (!this.canEdit()) return;
+      if (!this.canEdit()) return note('blocked');
       this.toolController.down(p);
+      note(this.toolController.active ? 'started' : 'no-gesture');
       capture(canvas, e.pointerId);
     });
     canvas.addEventListener('pointermove', (e) => {

@@ -156,6 +156,16 @@ export class ToolController {
     return true;
   }
 
+  /** Ends the gesture for a change of tool: a stroke is kept (one edit), an unfinished shape dropped. */
+  finish(): void {
+    if (this.stroke) {
+      const { recorder, tool } = this.stroke;
+      this.stroke = undefined;
+      this.host.commit(LABELS[tool], recorder);
+    }
+    this.cancel();
+  }
+
   cancel(): void {
     if (this.stroke) {
       const dirty = this.stroke.recorder.cancel();
