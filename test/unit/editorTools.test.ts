@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EditRecorder, EditTarget, Rect } from '../../src/core/maskPatch';
-import { Point } from '../../src/core/raster';
 import { ToolId } from '../../src/core/protocol';
 import { ToolController, ToolHost } from '../../src/webview/editor/tools';
 import { Viewport } from '../../src/webview/editor/viewport';
