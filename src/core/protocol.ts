@@ -5,6 +5,7 @@
 import { ClassDef } from './classes';
 import { DatasetItem } from './datasetLayout';
 import { DatasetStats, EvalReport } from './reports';
+import { NextUncertainResult, PredictParams, PredictResult, PrelabelParams, PrelabelResult } from './prelabel';
 import { SegmentConfig } from './segmentConfig';
 
 // ---------------------------------------------------------------------------------------------
@@ -62,6 +63,11 @@ export interface JobSpecs {
   eval: { params: { root: string; predictions?: string }; result: EvalReport };
   previewImage: { params: PreviewImageParams; result: PreviewImageResult };
   locate: { params: { image: string }; result: LocateResult };
+  prelabel: { params: PrelabelParams; result: PrelabelResult };
+  predict: { params: PredictParams; result: PredictResult };
+  nextUncertain: { params: { folder: string }; result: NextUncertainResult };
+  /** Removes what a crashed pre-label run of process `pid` left half written under `folder`'s pre-labels. */
+  prelabelCleanup: { params: { folder: string; pid: number }; result: { output: string } };
 }
 export type JobKind = keyof JobSpecs;
 export type JobParams<K extends JobKind> = JobSpecs[K]['params'];

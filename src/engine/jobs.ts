@@ -9,6 +9,8 @@ import { evaluateDataset } from './evaluate';
 import { writePngPreview } from './images';
 import { locateImage } from './locate';
 import { JobContext, throwIfCancelled } from './jobContext';
+import { withModel } from './inference/modelCache';
+import { cleanupAfterCrash, nextUncertain, predictImage, prelabelFolder } from './prelabel/prelabel';
 
 type Handlers = { [K in JobKind]: (params: JobParams<K>, ctx: JobContext) => Promise<JobResult<K>> };
 
@@ -32,6 +34,22 @@ export const JOB_HANDLERS: Handlers = {
 
   async locate({ image }) {
     return locateImage(image);
+  },
+
+  async prelabel(params, ctx) {
+    return withModel(params.model, params.device, (model) => prelabelFolder(params, model, ctx));
+  },
+
+  async predict(params) {
+    return withModel(params.model, params.device, (model) => predictImage(params, model));
+  },
+
+  async nextUncertain({ folder }) {
+    return nextUncertain(folder);
+  },
+
+  async prelabelCleanup({ folder, pid }) {
+    return cleanupAfterCrash(folder, pid);
   },
 
   async previewImage({ path: file, cacheDir }) {

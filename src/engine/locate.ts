@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { detectLayout, keyOfImage } from '../core/datasetLayout';
 import { CONFIG_FILE } from '../core/segmentConfig';
-import { extensionOf } from '../core/paths';
+import { extensionOf, normalizeRelative } from '../core/paths';
 import { LocateResult } from '../core/protocol';
 import { openDataset } from './dataset';
 
@@ -45,7 +45,8 @@ export async function locateImage(image: string): Promise<LocateResult> {
   return {};
 }
 
-async function layoutRootCandidate(dir: string, image: string): Promise<string | undefined> {
+/** `dir` when it is a dataset root whose image folders hold `image`, else undefined. */
+export async function layoutRootCandidate(dir: string, image: string): Promise<string | undefined> {
   let entries;
   try {
     entries = await fs.readdir(dir, { withFileTypes: true });
@@ -75,7 +76,8 @@ async function layoutRootCandidate(dir: string, image: string): Promise<string |
 
 function pickFolders(folders: Record<string, unknown>): { images?: string; masks?: string } {
   const out: { images?: string; masks?: string } = {};
-  if (typeof folders.images === 'string') out.images = folders.images;
-  if (typeof folders.masks === 'string') out.masks = folders.masks;
+  // Normalised as segment.json's parser does: "images": "." means images at the root.
+  if (typeof folders.images === 'string') out.images = normalizeRelative(folders.images);
+  if (typeof folders.masks === 'string') out.masks = normalizeRelative(folders.masks);
   return out;
 }

@@ -1,0 +1,113 @@
+// Pre-labelling throughput at 512x512, side by side with the bare model: the same session, batch
+// and number of images through `session.run()` alone (a pre-allocated input, outputs dropped).
+// The ratio says how much of the model's speed the whole pipeline (decode, normalise, run, resize,
+// statistics, PNG, atomic writes) keeps. Then the peak memory of a run over 1000 images, in a
+// process of its own. The images (synthetic darkfield, JPEG) are generated once into .cache/.
+//
+// The model is a UNet of 0.49M parameters with seeded random weights, the size of the default
+// architecture (test/helpers/onnxModels.ts); when models/default.onnx exists it is measured too.
+import { spawnSync } from 'node:child_process';
+import { existsSync, linkSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import * as ort from 'onnxruntime-node';
+import { generateDarkfieldImage, DARKFIELD_CLASSES } from '../src/engine/synthetic/darkfield';
+import { loadModel, LoadedModel } from '../src/engine/inference/model';
+import { prelabelFolder } from '../src/engine/prelabel/prelabel';
+import { quietContext } from '../src/engine/jobContext';
+import { unetModel } from '../test/helpers/onnxModels';
+
+const CACHE = path.resolve('.cache/bench-prelabel');
+const IMAGES = 1000;
+const SIZE = 512;
+const THROUGHPUT_IMAGES = Number(process.env.BENCH_PRELABEL_IMAGES ?? 48);
+const BATCH = 2;
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--memory') return memoryRun(process.argv[3]);
+  const all = await ensureImages();
+  const modelFile = unetModel(CACHE, 'unet512', { size: [SIZE, SIZE] }).onnx;
+  const small = subsetDataset(all, THROUGHPUT_IMAGES);
+  console.log(`${os.cpus()[0].model}, ${os.availableParallelism()} cores; onnxruntime-node ${ort.env.versions.common}, CPU execution provider`);
+  console.log(`${THROUGHPUT_IMAGES} images of ${SIZE}x${SIZE} (JPEG), batch ${BATCH}, best of 2 interleaved runs\n`);
+  const models: [string, string][] = [['UNet 0.49M (random weights)', modelFile]];
+  if (existsSync('models/default.onnx')) models.push(['models/default.onnx', path.resolve('models/default.onnx')]);
+  for (const [label, file] of models) {
+    const model = await loadModel(file, 'cpu');
+    let bare = 0;
+    let pipeline = 0;
+    let runShare = 0;
+    for (let round = 0; round < 2; round++) {
+      bare = Math.max(bare, await bareRun(model, THROUGHPUT_IMAGES));
+      const r = await prelabelFolder({ folder: small, model: file, device: 'cpu', all: true, batch: BATCH }, model, quietContext());
+      if (r.written !== THROUGHPUT_IMAGES) throw new Error(`pre-labelled ${r.written} of ${THROUGHPUT_IMAGES}: ${JSON.stringify(r.failed.slice(0, 3))}`);
+      if (r.imagesPerSecond > pipeline) pipeline = r.imagesPerSecond;
+      runShare = r.seconds;
+    }
+    await model.session.release();
+    console.log(`${label} (input ${model.manifest.input.size.join('x')})`);
+    console.log(`  bare session.run       ${bare.toFixed(2).padStart(7)} images/s`);
+    console.log(`  pre-label pipeline     ${pipeline.toFixed(2).padStart(7)} images/s   (last run ${runShare.toFixed(1)} s)`);
+    console.log(`  ratio pipeline / bare  ${(pipeline / bare).toFixed(3).padStart(7)}   (target >= 0.9)\n`);
+  }
+
+  console.log(`peak memory, pre-labelling all ${IMAGES} images in a process of its own ...`);
+  const child = spawnSync(process.execPath, [...process.execArgv, __filename, '--memory', modelFile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (child.status !== 0) throw new Error(`memory run failed (exit ${child.status}): ${child.stdout}`);
+  const m = JSON.parse(child.stdout.trim().split('\n').pop()!);
+  console.log(`  ${m.written} written in ${m.seconds.toFixed(1)} s (${m.imagesPerSecond.toFixed(2)} images/s)`);
+  console.log(`  peak RSS ${(m.maxRssKb / 1024).toFixed(0)} MB (target < 1024 MB); RSS before the run ${(m.startRssKb / 1024).toFixed(0)} MB`);
+}
+
+/** images/s of session.run alone on `n` images in batches of BATCH (one pre-allocated input). */
+async function bareRun(model: LoadedModel, n: number): Promise<number> {
+  const { name, size, channels } = model.manifest.input;
+  const input = new ort.Tensor('float32', new Float32Array(BATCH * channels * size[0] * size[1]).fill(0.1), [BATCH, channels, size[0], size[1]]);
+  await model.session.run({ [name]: input });
+  const started = performance.now();
+  for (let done = 0; done < n; done += BATCH) await model.session.run({ [name]: input });
+  return n / ((performance.now() - started) / 1000);
+}
+
+async function memoryRun(modelFile: string): Promise<void> {
+  const startRssKb = process.resourceUsage().maxRSS;
+  const model = await loadModel(modelFile, 'cpu');
+  const r = await prelabelFolder({ folder: path.join(CACHE, 'dataset'), model: modelFile, device: 'cpu', all: true, batch: BATCH }, model, quietContext());
+  await model.session.release();
+  process.stdout.write(JSON.stringify({ written: r.written, seconds: r.seconds, imagesPerSecond: r.imagesPerSecond, startRssKb, maxRssKb: process.resourceUsage().maxRSS }) + '\n');
+}
+
+/** .cache/bench-prelabel/dataset: IMAGES synthetic darkfield JPEGs (made once), no masks. */
+async function ensureImages(): Promise<string[]> {
+  const dir = path.join(CACHE, 'dataset', 'images');
+  mkdirSync(dir, { recursive: true });
+  const names = Array.from({ length: IMAGES }, (_, i) => `bench_${String(i + 1).padStart(4, '0')}.jpg`);
+  const have = new Set(readdirSync(dir));
+  const missing = names.filter((n) => !have.has(n));
+  if (missing.length > 0) {
+    console.log(`generating ${missing.length} images into ${dir} (once) ...`);
+    for (const name of missing) {
+      const img = generateDarkfieldImage(Number(name.slice(6, 10)), SIZE, SIZE);
+      await sharp(Buffer.from(img.rgb), { raw: { width: SIZE, height: SIZE, channels: 3 } }).jpeg({ quality: 90 }).toFile(path.join(dir, name));
+    }
+  }
+  writeFileSync(path.join(CACHE, 'dataset', 'segment.json'), JSON.stringify({ classes: DARKFIELD_CLASSES }));
+  rmSync(path.join(CACHE, 'dataset', 'prelabels'), { recursive: true, force: true });
+  return names.map((n) => path.join(dir, n));
+}
+
+/** A dataset of the first `n` images (hard links), for the throughput runs. */
+function subsetDataset(images: string[], n: number): string {
+  const root = path.join(CACHE, `subset-${n}`);
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(path.join(root, 'images'), { recursive: true });
+  for (const image of images.slice(0, n)) linkSync(image, path.join(root, 'images', path.basename(image)));
+  writeFileSync(path.join(root, 'segment.json'), JSON.stringify({ classes: DARKFIELD_CLASSES }));
+  return root;
+}
+
+void main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
