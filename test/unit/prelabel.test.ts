@@ -133,3 +133,28 @@ test('a labels output keeps class ids, maps unknown values to the ignore index, 
   assert.equal(r.meanConfidence, null);
   assert.equal(r.meanEntropy, null);
 });
+
+test('mean confidence and entropy match the exact softmax to 1e-5 (tabulated exp and log)', () => {
+  for (const C of [2, 3, 7]) {
+    const W = 64;
+    const H = 16;
+    const n = W * H;
+    let seed = 7 * C;
+    const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const data = Float32Array.from({ length: C * n }, () => (random() - 0.5) * 12 * random());
+    let confidence = 0;
+    let entropy = 0;
+    for (let p = 0; p < n; p++) {
+      const x = Array.from({ length: C }, (_, c) => data[c * n + p]);
+      const m = Math.max(...x);
+      const e = x.map((v) => Math.exp(v - m));
+      const z = e.reduce((a, b) => a + b, 0);
+      confidence += Math.max(...e) / z;
+      entropy -= e.reduce((a, v) => a + (v / z) * Math.log(v / z), 0);
+    }
+    const classes = Array.from({ length: C }, (_, id) => ({ id, name: `c${id}`, color: '#000000' }));
+    const r = finishPrediction(job([{ data, height: H, width: W, x: 0, y: 0 }], { width: W, height: H, channels: C, classIds: classes.map((c) => c.id), palette: classes }));
+    assert.ok(Math.abs(r.meanConfidence! - confidence / n) < 1e-5, `C=${C}: confidence ${r.meanConfidence} vs ${confidence / n}`);
+    assert.ok(Math.abs(r.meanEntropy! - entropy / n / Math.log(C)) < 1e-5, `C=${C}: entropy ${r.meanEntropy} vs ${entropy / n / Math.log(C)}`);
+  }
+});

@@ -1,14 +1,13 @@
 /**
  * Feeds decoded images to a model in batches: each image becomes one window (resized to the
  * model's size) or many (overlapping tiles), windows of any images share batches, and an image
- * whose windows are all done goes to the finisher while the model runs the next batch.
+ * whose windows are all done is handed on (to be finished elsewhere) while the model runs the next batch.
  */
 import * as ort from 'onnxruntime-node';
 import { ClassDef } from '../../core/classes';
 import { ModelManifest } from '../../core/modelManifest';
 import { LoadedModel } from './model';
-import { Finisher } from './finishPool';
-import { FinishJob, FinishResult, ScoresPart, tileOrigins } from './scores';
+import { FinishJob, ScoresPart, tileOrigins } from './scores';
 import { CancelledError } from '../jobContext';
 
 /** RGB pixels as decoded for the model: at the model's size (resize mode) or the image's (tile mode). */
@@ -43,17 +42,16 @@ export class BatchRunner<T> {
   runSeconds = 0;
 
   /**
-   * `onFinishing` receives each image's finishing promise as soon as its windows are done;
+   * `onImage` receives each image's finishing job as soon as its windows are done;
    * `batch` is the number of windows per model call (a fixed batch dimension wins); `palette` and
    * `ignoreIndex` are the dataset's, for the PNG.
    */
   constructor(
     private readonly model: LoadedModel,
-    private readonly finisher: Finisher,
     private readonly batch: number,
     private readonly palette: ClassDef[],
     private readonly ignoreIndex: number,
-    private readonly onFinishing: (tag: T, result: Promise<FinishResult>) => void,
+    private readonly onImage: (tag: T, job: FinishJob) => void,
     private readonly signal?: AbortSignal,
   ) {
     this.manifest = model.manifest;
@@ -126,7 +124,7 @@ export class BatchRunner<T> {
       const image = win.image;
       // A copy of this window's slice, so it can be transferred to a finishing thread on its own.
       image.job.parts.push({ data: data.slice(i * per, (i + 1) * per), height: oh, width: ow, x: win.x, y: win.y });
-      if (--image.remaining === 0) this.onFinishing(image.tag, this.finisher.finish(image.job));
+      if (--image.remaining === 0) this.onImage(image.tag, image.job);
     });
   }
 

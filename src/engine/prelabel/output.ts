@@ -6,7 +6,7 @@
  * extension does right after a worker crash).
  */
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { mkdirSync, promises as fs, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DatasetError } from '../../core/problems';
@@ -15,58 +15,56 @@ const PREFIX = '.partial-';
 /** `.partial-<host>-<pid>-<random>`: the host part keeps shards on other machines (shared storage) out of reach. */
 const PARTIAL = /^\.partial-(.+)-(\d+)-[0-9a-f]+$/;
 
-export class PrelabelWriter {
-  private counter = 0;
-  private readonly made = new Set<string>();
+/** Where a run writes: the pre-label folder and the run's own partial folder inside it. */
+export interface PrelabelOutput {
+  dir: string;
+  partial: string;
+}
 
-  private constructor(readonly dir: string, private readonly partial: string) {}
-
-  /** Creates the pre-label folder and this run's partial folder: an unwritable place fails here, before any work. */
-  static async open(dir: string): Promise<PrelabelWriter> {
-    const partial = path.join(dir, `${PREFIX}${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`);
-    try {
-      await fs.mkdir(dir, { recursive: true });
-      await fs.mkdir(partial);
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      const why =
-        err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied'
-        : err.code === 'EROFS' ? 'read-only file system'
-        : err.code === 'EEXIST' || err.code === 'ENOTDIR' ? `${err.path ?? dir} is a file, not a folder`
-        : err.message;
-      throw new DatasetError(`cannot write pre-labels to ${dir}: ${why}`);
-    }
-    await sweepPartials(dir);
-    return new PrelabelWriter(dir, partial);
+/** Creates the pre-label folder and this run's partial folder: an unwritable place fails here, before any work. */
+export async function openOutput(dir: string): Promise<PrelabelOutput> {
+  const partial = path.join(dir, `${PREFIX}${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    await fs.mkdir(partial);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why =
+      err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied'
+      : err.code === 'EROFS' ? 'read-only file system'
+      : err.code === 'EEXIST' || err.code === 'ENOTDIR' ? `${err.path ?? dir} is a file, not a folder`
+      : err.message;
+    throw new DatasetError(`cannot write pre-labels to ${dir}: ${why}`);
   }
+  await sweepPartials(dir);
+  return { dir, partial };
+}
 
-  /** Writes `<dir>/<key>.png` and `<key>.json`; the PNG appears last. */
-  async write(key: string, png: Uint8Array, sidecar: object): Promise<{ png: string; sidecar: string }> {
-    const target = path.join(this.dir, ...key.split('/'));
-    const folder = path.dirname(target);
-    if (!this.made.has(folder)) {
-      await fs.mkdir(folder, { recursive: true });
-      this.made.add(folder);
-    }
-    const n = this.counter++;
-    const tmpPng = path.join(this.partial, `${n}.png`);
-    const tmpJson = path.join(this.partial, `${n}.json`);
-    const files = { png: `${target}.png`, sidecar: `${target}.json` };
-    try {
-      await Promise.all([fs.writeFile(tmpPng, png), fs.writeFile(tmpJson, JSON.stringify(sidecar, null, 2) + '\n')]);
-      await fs.rename(tmpJson, files.sidecar);
-      await fs.rename(tmpPng, files.png);
-    } catch (e) {
-      await Promise.all([fs.rm(tmpPng, { force: true }), fs.rm(tmpJson, { force: true })]);
-      throw e;
-    }
-    return files;
-  }
+/** Removes the run's partial folder (after the last write has settled). */
+export function closeOutput(output: PrelabelOutput): Promise<void> {
+  return fs.rm(output.partial, { recursive: true, force: true });
+}
 
-  /** Removes this run's partial folder (after the last write has settled). */
-  close(): Promise<void> {
-    return fs.rm(this.partial, { recursive: true, force: true });
+/**
+ * Writes `<dir>/<key>.png` and `<key>.json`; the PNG appears last. Synchronous: it runs in the
+ * finishing threads, whose event loop the model never blocks.
+ */
+export function writePrelabelSync(output: PrelabelOutput, key: string, png: Uint8Array, sidecar: object): { png: string; sidecar: string } {
+  const target = path.join(output.dir, ...key.split('/'));
+  mkdirSync(path.dirname(target), { recursive: true });
+  const temp = path.join(output.partial, randomBytes(8).toString('hex'));
+  const files = { png: `${target}.png`, sidecar: `${target}.json` };
+  try {
+    writeFileSync(`${temp}.png`, png);
+    writeFileSync(`${temp}.json`, JSON.stringify(sidecar, null, 2) + '\n');
+    renameSync(`${temp}.json`, files.sidecar);
+    renameSync(`${temp}.png`, files.png);
+  } catch (e) {
+    rmSync(`${temp}.png`, { force: true });
+    rmSync(`${temp}.json`, { force: true });
+    throw e;
   }
+  return files;
 }
 
 /**

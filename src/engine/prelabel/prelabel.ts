@@ -10,33 +10,29 @@ import { ClassDef } from '../../core/classes';
 import { DatasetItem } from '../../core/datasetLayout';
 import { ModelManifest } from '../../core/modelManifest';
 import {
-  inShard, mostUncertain, NextUncertainResult, PredictParams, PredictResult, PrelabelParams, PrelabelResult, PrelabelSidecar, SIDECAR_FORMAT, Skipped,
+  inShard, mostUncertain, NextUncertainResult, PredictParams, PredictResult, PrelabelParams, PrelabelResult, PrelabelSidecar, Skipped,
 } from '../../core/prelabel';
 import { DatasetError } from '../../core/problems';
 import { imageSize, ImageReadError, readRgb } from '../images';
 import { mapLimit } from '../files';
 import { CancelledError, JobContext, throttledProgress } from '../jobContext';
 import { BatchRunner, DecodedImage } from '../inference/batchRunner';
-import { FinishPool, Finisher, inlineFinisher } from '../inference/finishPool';
+import { FinishPool, Finisher, inlineFinisher } from './finishPool';
+import { FinishTask, runFinishTask } from './finishTask';
 import { LoadedModel, ModelError } from '../inference/model';
-import { FinishResult } from '../inference/scores';
-import { PrelabelWriter, sweepPartials } from './output';
+import { FinishJob } from '../inference/scores';
+import { closeOutput, openOutput, PrelabelOutput, sweepPartials } from './output';
 import { resolveTarget, Target, writePlainConfig } from './target';
 
 /** Windows per model call when the model leaves it open: small on the CPU so that cancel stays quick. */
 const DEFAULT_BATCH = { cpu: 2, cuda: 8 };
 
-export interface PrelabelOptions {
-  /** Finishes predictions; default: a pool of worker threads. */
-  finisher?: Finisher;
-}
-
-export async function prelabelFolder(params: PrelabelParams, model: LoadedModel, ctx: JobContext, options: PrelabelOptions = {}): Promise<PrelabelResult> {
+export async function prelabelFolder(params: PrelabelParams, model: LoadedModel, ctx: JobContext): Promise<PrelabelResult> {
   const target = await resolveTarget(params.folder);
   const palette = paletteFor(target, model.manifest);
   const inShardItems = target.items.filter((_, position) => inShard(position, params.shard));
   const { todo, skipped } = await select(target, inShardItems, model, params.all ?? false);
-  const writer = await PrelabelWriter.open(target.prelabelDir);
+  const output = await openOutput(target.prelabelDir);
   await writePlainConfig(target, model.manifest.classes, model.manifest.ignoreIndex);
 
   const failed: Skipped[] = [];
@@ -48,11 +44,11 @@ export async function prelabelFolder(params: PrelabelParams, model: LoadedModel,
   const progress = throttledProgress(ctx);
   const step = (item: DatasetItem) => progress({ done: ++done, total, message: item.image });
 
-  const finisher = options.finisher ?? (todo.length > 1 ? new FinishPool() : inlineFinisher);
+  const finisher: Finisher = todo.length > 1 ? new FinishPool() : inlineFinisher;
   const inflight = new Set<Promise<void>>();
   const batch = params.batch ?? DEFAULT_BATCH[model.provider];
-  const runner = new BatchRunner<DatasetItem>(model, finisher, batch, palette.classes, palette.ignoreIndex, (item, result) => {
-    const settled: Promise<void> = write(writer, item, model, result).then(
+  const runner = new BatchRunner<DatasetItem>(model, batch, palette.classes, palette.ignoreIndex, (item, job) => {
+    const settled: Promise<void> = finisher.finish(finishTask(output, item, model, job)).then(
       () => {
         written++;
         firstWritten ??= item.image;
@@ -86,7 +82,7 @@ export async function prelabelFolder(params: PrelabelParams, model: LoadedModel,
     if (e instanceof CancelledError) e.message = `cancelled after ${done} of ${total} images (${written} pre-labels written)`;
     throw e;
   } finally {
-    await Promise.all([finisher === options.finisher ? undefined : finisher.close(), writer.close()]);
+    await Promise.all([finisher.close(), closeOutput(output)]);
   }
   const seconds = (performance.now() - started) / 1000;
   return {
@@ -114,19 +110,19 @@ export async function predictImage(params: PredictParams, model: LoadedModel): P
   if (!item) throw new DatasetError(`${image} is not one of the images of the dataset at ${target.root}`);
   target.items = [item];
   const palette = paletteFor(target, model.manifest);
-  const writer = await PrelabelWriter.open(target.prelabelDir);
+  const output = await openOutput(target.prelabelDir);
   try {
     await writePlainConfig(target, model.manifest.classes, model.manifest.ignoreIndex);
     const decoded = await decode(target, item, model.manifest);
     if (decoded.error) throw new DatasetError(`${item.image}: ${decoded.error}`);
-    let result: Promise<FinishResult> | undefined;
-    const runner = new BatchRunner<DatasetItem>(model, inlineFinisher, 1, palette.classes, palette.ignoreIndex, (_, r) => (result = r));
+    let job: FinishJob | undefined;
+    const runner = new BatchRunner<DatasetItem>(model, 1, palette.classes, palette.ignoreIndex, (_, j) => (job = j));
     await runner.add(item, decoded.decoded!);
     await runner.flush();
-    const { info, files } = await write(writer, item, model, result!);
+    const { info, files } = runFinishTask(finishTask(output, item, model, job!));
     return { root: target.root, prelabel: files.png, sidecar: files.sidecar, info, ...(model.notice ? { notice: model.notice } : {}) };
   } finally {
-    await writer.close();
+    await closeOutput(output);
   }
 }
 
@@ -215,24 +211,15 @@ async function* prefetch<T, R>(items: readonly T[], ahead: number, fn: (item: T)
   }
 }
 
-async function write(writer: PrelabelWriter, item: DatasetItem, model: LoadedModel, result: Promise<FinishResult>) {
-  const r = await result;
+function finishTask(output: PrelabelOutput, item: DatasetItem, model: LoadedModel, job: FinishJob): FinishTask {
   const m = model.manifest;
-  const info: PrelabelSidecar = {
-    format: SIDECAR_FORMAT,
-    image: item.image,
-    width: r.width,
-    height: r.height,
-    model: { name: m.name, file: path.basename(model.file), sha256: model.sha256 },
-    createdAt: new Date().toISOString(),
-    executionProvider: model.provider,
-    mode: m.input.mode,
-    classes: m.classes.map((c, k) => ({ id: c.id, name: c.name, pixels: r.pixels[k] })),
-    meanConfidence: round(r.meanConfidence),
-    meanEntropy: round(r.meanEntropy),
+  return {
+    job,
+    output,
+    key: item.key,
+    sidecar: { image: item.image, model: { name: m.name, file: path.basename(model.file), sha256: model.sha256 }, executionProvider: model.provider, mode: m.input.mode },
+    classNames: m.classes.map((c) => c.name),
   };
-  const files = await writer.write(item.key, r.png, info);
-  return { info, files };
 }
 
 async function readSidecar(file: string): Promise<Partial<PrelabelSidecar> | undefined> {
@@ -246,8 +233,4 @@ async function readSidecar(file: string): Promise<Partial<PrelabelSidecar> | und
 function reasonOf(e: unknown): string {
   if (e instanceof ImageReadError) return e.message.replace(` ${e.file}`, '');
   return (e as Error).message ?? String(e);
-}
-
-function round(v: number | null): number | null {
-  return v === null || !Number.isFinite(v) ? null : Math.round(v * 1e6) / 1e6;
 }

@@ -1,22 +1,23 @@
 /**
- * Finishes predictions off the thread that runs the model: onnxruntime's `run()` blocks the
- * thread it is called on, so resizing, blending, statistics and PNG encoding of one batch run in
- * worker threads while the model already works on the next one.
+ * Finishes pre-labels off the thread that runs the model: onnxruntime's `run()` blocks the thread
+ * it is called on, so resizing, blending, statistics, PNG encoding and writing of one batch run in
+ * worker threads while the model already works on the next one. (Writes done from the model's
+ * thread would wait for its event loop, that is, behind the next batches.)
  */
 import { existsSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { finishPrediction, FinishJob, FinishResult } from './scores';
+import { FinishOutcome, FinishTask, runFinishTask } from './finishTask';
 
 export interface Finisher {
-  finish(job: FinishJob): Promise<FinishResult>;
+  finish(task: FinishTask): Promise<FinishOutcome>;
   close(): Promise<void>;
 }
 
 /** Finishes on the calling thread (one image: nothing to overlap with). */
 export const inlineFinisher: Finisher = {
-  finish: async (job) => finishPrediction(job),
+  finish: async (task) => runFinishTask(task),
   close: async () => {},
 };
 
@@ -26,7 +27,7 @@ export function defaultFinishThreads(): number {
 }
 
 interface Pending {
-  resolve(result: FinishResult): void;
+  resolve(outcome: FinishOutcome): void;
   reject(error: Error): void;
 }
 
@@ -38,13 +39,13 @@ export class FinishPool implements Finisher {
   constructor(count = defaultFinishThreads()) {
     for (let i = 0; i < count; i++) {
       const worker = spawnThread();
-      worker.on('message', ({ id, result, error }: { id: number; result?: FinishResult; error?: string }) => {
+      worker.on('message', ({ id, outcome, error }: { id: number; outcome?: FinishOutcome; error?: string }) => {
         const job = this.pending.get(id);
         if (!job) return;
         this.pending.delete(id);
         this.threads[job.thread].busy--;
         if (error !== undefined) job.reject(new Error(error));
-        else job.resolve(result!);
+        else job.resolve(outcome!);
       });
       worker.on('error', (e) => this.failThread(i, e));
       worker.on('exit', (code) => code !== 0 && this.failThread(i, new Error(`a finishing thread exited with code ${code}`)));
@@ -53,15 +54,15 @@ export class FinishPool implements Finisher {
   }
 
   /** Sends the job to the least busy thread; its buffers are transferred, not copied. */
-  finish(job: FinishJob): Promise<FinishResult> {
+  finish(task: FinishTask): Promise<FinishOutcome> {
     let thread = 0;
     for (let i = 1; i < this.threads.length; i++) if (this.threads[i].busy < this.threads[thread].busy) thread = i;
     const id = this.nextId++;
     this.threads[thread].busy++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, thread });
-      const buffers = [...new Set(job.parts.map((p) => p.data.buffer as ArrayBuffer))];
-      this.threads[thread].worker.postMessage({ id, job }, buffers);
+      const buffers = [...new Set(task.job.parts.map((p) => p.data.buffer as ArrayBuffer))];
+      this.threads[thread].worker.postMessage({ id, task }, buffers);
     });
   }
 
