@@ -21,61 +21,80 @@ import { unetModel } from '../test/helpers/onnxModels';
 const CACHE = path.resolve('.cache/bench-prelabel');
 const IMAGES = 1000;
 const SIZE = 512;
-const THROUGHPUT_IMAGES = Number(process.env.BENCH_PRELABEL_IMAGES ?? 48);
+const THROUGHPUT_IMAGES = Number(process.env.BENCH_PRELABEL_IMAGES ?? 24);
+const ROUNDS = 3;
 const BATCH = 2;
 
 async function main(): Promise<void> {
   if (process.argv[2] === '--memory') return memoryRun(process.argv[3]);
+  if (process.argv[2] === '--memory-bare') return memoryBare(process.argv[3]);
   const all = await ensureImages();
   const modelFile = unetModel(CACHE, 'unet512', { size: [SIZE, SIZE] }).onnx;
   const small = subsetDataset(all, THROUGHPUT_IMAGES);
   console.log(`${os.cpus()[0].model}, ${os.availableParallelism()} cores; onnxruntime-node ${ort.env.versions.common}, CPU execution provider`);
-  console.log(`${THROUGHPUT_IMAGES} images of ${SIZE}x${SIZE} (JPEG), batch ${BATCH}, best of 2 interleaved runs\n`);
+  console.log(`${THROUGHPUT_IMAGES} images of ${SIZE}x${SIZE} (JPEG), batch ${BATCH}, best of ${ROUNDS} interleaved runs; CPU ms per image (all threads) beside\n`);
   const models: [string, string][] = [['UNet 0.49M (random weights)', modelFile]];
   if (existsSync('models/default.onnx')) models.push(['models/default.onnx', path.resolve('models/default.onnx')]);
   for (const [label, file] of models) {
     const model = await loadModel(file, 'cpu');
-    let bare = 0;
-    let pipeline = 0;
-    let runShare = 0;
-    for (let round = 0; round < 2; round++) {
-      bare = Math.max(bare, await bareRun(model, THROUGHPUT_IMAGES));
+    let bare = { rate: 0, cpuMs: Infinity };
+    let pipeline = { rate: 0, cpuMs: Infinity };
+    for (let round = 0; round < ROUNDS; round++) {
+      const b = await bareRun(model, THROUGHPUT_IMAGES);
+      bare = { rate: Math.max(bare.rate, b.rate), cpuMs: Math.min(bare.cpuMs, b.cpuMs) };
+      const cpu = cpuMs();
       const r = await prelabelFolder({ folder: small, model: file, device: 'cpu', all: true, batch: BATCH }, model, quietContext());
       if (r.written !== THROUGHPUT_IMAGES) throw new Error(`pre-labelled ${r.written} of ${THROUGHPUT_IMAGES}: ${JSON.stringify(r.failed.slice(0, 3))}`);
-      if (r.imagesPerSecond > pipeline) pipeline = r.imagesPerSecond;
-      runShare = r.seconds;
+      pipeline = { rate: Math.max(pipeline.rate, r.imagesPerSecond), cpuMs: Math.min(pipeline.cpuMs, (cpuMs() - cpu) / THROUGHPUT_IMAGES) };
     }
     await model.session.release();
     console.log(`${label} (input ${model.manifest.input.size.join('x')})`);
-    console.log(`  bare session.run       ${bare.toFixed(2).padStart(7)} images/s`);
-    console.log(`  pre-label pipeline     ${pipeline.toFixed(2).padStart(7)} images/s   (last run ${runShare.toFixed(1)} s)`);
-    console.log(`  ratio pipeline / bare  ${(pipeline / bare).toFixed(3).padStart(7)}   (target >= 0.9)\n`);
+    console.log(`  bare session.run       ${bare.rate.toFixed(2).padStart(7)} images/s   ${bare.cpuMs.toFixed(0).padStart(5)} CPU ms/image`);
+    console.log(`  pre-label pipeline     ${pipeline.rate.toFixed(2).padStart(7)} images/s   ${pipeline.cpuMs.toFixed(0).padStart(5)} CPU ms/image`);
+    console.log(`  ratio pipeline / bare  ${(pipeline.rate / bare.rate).toFixed(3).padStart(7)}   (target >= 0.9); CPU time ratio bare / pipeline ${(bare.cpuMs / pipeline.cpuMs).toFixed(3)}\n`);
   }
 
-  console.log(`peak memory, pre-labelling all ${IMAGES} images in a process of its own ...`);
-  const child = spawnSync(process.execPath, [...process.execArgv, __filename, '--memory', modelFile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  if (child.status !== 0) throw new Error(`memory run failed (exit ${child.status}): ${child.stdout}`);
-  const m = JSON.parse(child.stdout.trim().split('\n').pop()!);
-  console.log(`  ${m.written} written in ${m.seconds.toFixed(1)} s (${m.imagesPerSecond.toFixed(2)} images/s)`);
-  console.log(`  peak RSS ${(m.maxRssKb / 1024).toFixed(0)} MB (target < 1024 MB); RSS before the run ${(m.startRssKb / 1024).toFixed(0)} MB`);
+  console.log(`peak memory (RSS), each in a process of its own ...`);
+  const bareMem = child(['--memory-bare', modelFile]);
+  console.log(`  bare session.run, ${bareMem.batches} batches of ${BATCH}: peak ${(bareMem.maxRssKb / 1024).toFixed(0)} MB`);
+  const m = child(['--memory', modelFile]);
+  console.log(`  pre-labelling ${m.written} images: peak ${(m.maxRssKb / 1024).toFixed(0)} MB (target < 1024 MB), in ${m.seconds.toFixed(1)} s (${m.imagesPerSecond.toFixed(2)} images/s)`);
 }
 
-/** images/s of session.run alone on `n` images in batches of BATCH (one pre-allocated input). */
-async function bareRun(model: LoadedModel, n: number): Promise<number> {
+function child(args: string[]): Record<string, number> {
+  const r = spawnSync(process.execPath, [...process.execArgv, __filename, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`${args[0]} failed (exit ${r.status}): ${r.stdout}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** images/s and CPU ms per image of session.run alone on `n` images in batches of BATCH (one pre-allocated input). */
+async function bareRun(model: LoadedModel, n: number): Promise<{ rate: number; cpuMs: number }> {
   const { name, size, channels } = model.manifest.input;
   const input = new ort.Tensor('float32', new Float32Array(BATCH * channels * size[0] * size[1]).fill(0.1), [BATCH, channels, size[0], size[1]]);
   await model.session.run({ [name]: input });
+  const cpu = cpuMs();
   const started = performance.now();
   for (let done = 0; done < n; done += BATCH) await model.session.run({ [name]: input });
-  return n / ((performance.now() - started) / 1000);
+  return { rate: n / ((performance.now() - started) / 1000), cpuMs: (cpuMs() - cpu) / n };
+}
+
+async function memoryBare(modelFile: string): Promise<void> {
+  const model = await loadModel(modelFile, 'cpu');
+  const batches = 50;
+  await bareRun(model, batches * BATCH);
+  process.stdout.write(JSON.stringify({ batches, maxRssKb: process.resourceUsage().maxRSS }) + '\n');
 }
 
 async function memoryRun(modelFile: string): Promise<void> {
-  const startRssKb = process.resourceUsage().maxRSS;
   const model = await loadModel(modelFile, 'cpu');
   const r = await prelabelFolder({ folder: path.join(CACHE, 'dataset'), model: modelFile, device: 'cpu', all: true, batch: BATCH }, model, quietContext());
   await model.session.release();
-  process.stdout.write(JSON.stringify({ written: r.written, seconds: r.seconds, imagesPerSecond: r.imagesPerSecond, startRssKb, maxRssKb: process.resourceUsage().maxRSS }) + '\n');
+  process.stdout.write(JSON.stringify({ written: r.written, seconds: r.seconds, imagesPerSecond: r.imagesPerSecond, maxRssKb: process.resourceUsage().maxRSS }) + '\n');
 }
 
 /** .cache/bench-prelabel/dataset: IMAGES synthetic darkfield JPEGs (made once), no masks. */
