@@ -7,6 +7,8 @@ import { DatasetItem } from './datasetLayout';
 import { DatasetStats, EvalReport } from './reports';
 import { NextUncertainResult, PredictParams, PredictResult, PrelabelParams, PrelabelResult } from './prelabel';
 import { SegmentConfig } from './segmentConfig';
+import { ExportParams, ExportResult, ImportParams, ImportResult } from './convert';
+import { DatasetIndex, LintParams, LintResult } from './inspect';
 
 // ---------------------------------------------------------------------------------------------
 // Extension host <-> worker process: jobs.
@@ -68,6 +70,12 @@ export interface JobSpecs {
   nextUncertain: { params: { folder: string }; result: NextUncertainResult };
   /** Removes what a crashed pre-label run of process `pid` left half written under `folder`'s pre-labels. */
   prelabelCleanup: { params: { folder: string; pid: number }; result: { output: string } };
+  index: { params: { root: string }; result: DatasetIndex };
+  findRoots: { params: { folders: string[] }; result: { roots: string[] } };
+  lint: { params: LintParams; result: LintResult };
+  maskToPalette: { params: { root: string; mask: string }; result: { written: string } };
+  exportDataset: { params: ExportParams; result: ExportResult };
+  importDataset: { params: ImportParams; result: ImportResult };
 }
 export type JobKind = keyof JobSpecs;
 export type JobParams<K extends JobKind> = JobSpecs[K]['params'];
@@ -120,3 +128,8 @@ export type EditorToHost =
   | { type: 'loaded'; width: number; height: number }
   | { type: 'problem'; message: string }
   | { type: 'setOpacity'; opacity: number };
+
+// ---------------------------------------------------------------------------------------------
+// Extension host <-> dataset statistics, evaluation report and comparison webviews.
+
+export type { CompareInit, CompareToHost, EvalToHost, HostToCompare, HostToReport, StatsToHost } from './inspect';

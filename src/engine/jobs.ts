@@ -11,6 +11,9 @@ import { locateImage } from './locate';
 import { JobContext, throwIfCancelled } from './jobContext';
 import { withModel } from './inference/modelCache';
 import { cleanupAfterCrash, nextUncertain, predictImage, prelabelFolder } from './prelabel/prelabel';
+import { findRoots, indexDataset, lintDataset, rewriteMaskAsPalette } from './inspect';
+import { exportDataset } from './formats/exportDataset';
+import { importDataset } from './formats/importDataset';
 
 type Handlers = { [K in JobKind]: (params: JobParams<K>, ctx: JobContext) => Promise<JobResult<K>> };
 
@@ -50,6 +53,30 @@ export const JOB_HANDLERS: Handlers = {
 
   async prelabelCleanup({ folder, pid }) {
     return cleanupAfterCrash(folder, pid);
+  },
+
+  async index({ root }) {
+    return indexDataset(root);
+  },
+
+  async findRoots({ folders }) {
+    return { roots: await findRoots(folders) };
+  },
+
+  async lint(params, ctx) {
+    return lintDataset(params, ctx);
+  },
+
+  async maskToPalette({ root, mask }) {
+    return rewriteMaskAsPalette(root, mask);
+  },
+
+  async exportDataset(params, ctx) {
+    return exportDataset(await openDataset(params.root), params, ctx);
+  },
+
+  async importDataset(params, ctx) {
+    return importDataset(params, ctx);
   },
 
   async previewImage({ path: file, cacheDir }) {
