@@ -17,7 +17,7 @@ const common = {
 
 const builds = [
   { ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', ...NATIVE] },
-  { ...common, entryPoints: { worker: 'src/engine/worker.ts', cli: 'src/cli/cli.ts', statsThread: 'src/engine/statsThread.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: NATIVE },
+  { ...common, entryPoints: { worker: 'src/engine/worker.ts', cli: 'src/cli/cli.ts', statsThread: 'src/engine/statsThread.ts', finishThread: 'src/engine/prelabel/finishThread.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: NATIVE },
   { ...common, entryPoints: { editor: 'src/webview/editor/main.ts', stats: 'src/webview/stats/main.ts', eval: 'src/webview/eval/main.ts', compare: 'src/webview/compare/main.ts' }, outdir: 'dist/webview', platform: 'browser', format: 'iife', target: 'chrome120' },
 ];
 

@@ -5,7 +5,7 @@
  */
 import type { ClassDef } from './classes';
 import { IGNORE_COLOR, parseHexColor, toHexColor } from './color';
-import { decodePng, encodePng, type PngImage } from './png';
+import { decodePng, encodePng, type PngEncodeOptions, type PngImage } from './png';
 
 export type MaskEncoding = 'grayscale' | 'palette' | 'rgb';
 
@@ -223,7 +223,7 @@ function decodeRgb(img: PngImage, options: MaskOptions): Uint8Array {
  * Writes an 8-bit palette PNG whose indices are exactly `ids`: every library reads class ids,
  * every viewer shows the class colours.
  */
-export function encodeMaskPng(ids: Uint8Array, width: number, height: number, options: MaskOptions): Uint8Array {
+export function encodeMaskPng(ids: Uint8Array, width: number, height: number, options: MaskOptions, png: PngEncodeOptions = {}): Uint8Array {
   if (ids.length !== width * height) {
     throw new MaskFormatError(`mask has ${ids.length} pixels, expected ${width}x${height} = ${width * height}`);
   }
@@ -237,7 +237,7 @@ export function encodeMaskPng(ids: Uint8Array, width: number, height: number, op
     }
   }
   const palette = maskPalette(maxId, options);
-  return encodePng({ width, height, colorType: 3, bitDepth: 8, data: ids, palette });
+  return encodePng({ width, height, colorType: 3, bitDepth: 8, data: ids, palette }, png);
 }
 
 /**

@@ -51,6 +51,11 @@ export interface PngEncodeOptions {
   /** fflate/zlib level 0..9, default 6. */
   level?: number;
   /**
+   * The zlib compressor (default fflate's, pure JS). Node callers may pass `zlib.deflateSync`,
+   * about ten times faster: the core itself stays free of Node built-ins.
+   */
+  deflate?: (data: Uint8Array, level: number) => Uint8Array;
+  /**
    * 'auto' (default): up for palette images, the per-row minimum-sum-of-absolute-differences
    * heuristic otherwise. 'adaptive' forces the heuristic; a number forces one filter on every row.
    * Label images (masks, instance maps) repeat their rows, so up beats both none and the heuristic
@@ -526,7 +531,7 @@ export function encodePng(image: PngEncodeInput, options: PngEncodeOptions = {})
     applyFilter(type, src, cur, prev, rowBytes, bpp, raw, o + 1);
   }
 
-  const compressed = zlibSync(raw, { level: level as ZlibOptions['level'] });
+  const compressed = options.deflate ? options.deflate(raw, level) : zlibSync(raw, { level: level as ZlibOptions['level'] });
 
   return pngFromZlib({ width, height, colorType, bitDepth, palette, paletteAlpha }, compressed);
 }

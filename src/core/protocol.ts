@@ -8,6 +8,7 @@ import { Layer, Patch, PatchWrite } from './maskPatch';
 import { ItemStatus, ListItemsParams, ListItemsResult, ReviewTarget } from './review';
 import { WriteMaskParams, WriteMaskResult } from './maskFiles';
 import { DatasetStats, EvalReport } from './reports';
+import { NextUncertainResult, PredictParams, PredictResult, PrelabelParams, PrelabelResult } from './prelabel';
 import { SegmentConfig } from './segmentConfig';
 import { ExportParams, ExportResult, ImportParams, ImportResult } from './convert';
 import { DatasetIndex, LintParams, LintResult } from './inspect';
@@ -71,6 +72,11 @@ export interface JobSpecs {
   locate: { params: { image: string }; result: LocateResult };
   listItems: { params: ListItemsParams; result: ListItemsResult };
   writeMask: { params: WriteMaskParams; result: WriteMaskResult };
+  prelabel: { params: PrelabelParams; result: PrelabelResult };
+  predict: { params: PredictParams; result: PredictResult };
+  nextUncertain: { params: { folder: string }; result: NextUncertainResult };
+  /** Removes what a crashed pre-label run of process `pid` left half written under `folder`'s pre-labels. */
+  prelabelCleanup: { params: { folder: string; pid: number }; result: { output: string } };
   index: { params: { root: string }; result: DatasetIndex };
   findRoots: { params: { folders: string[] }; result: { roots: string[] } };
   lint: { params: LintParams; result: LintResult };

@@ -28,10 +28,12 @@ export async function imageSize(file: string): Promise<{ width: number; height: 
   }
 }
 
-/** Decoded 8-bit RGB pixels, EXIF orientation applied. */
-export async function readRgb(file: string): Promise<{ data: Uint8Array; width: number; height: number }> {
+/** Decoded 8-bit RGB pixels, EXIF orientation applied; scaled to `resize` (width x height) when given. */
+export async function readRgb(file: string, resize?: { width: number; height: number }): Promise<{ data: Uint8Array; width: number; height: number }> {
   try {
-    const { data, info } = await sharp(file).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    let image = sharp(file).rotate();
+    if (resize) image = image.resize(resize.width, resize.height, { fit: 'fill' });
+    const { data, info } = await image.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`expected 3 channels, got ${info.channels}`);
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
   } catch (e) {

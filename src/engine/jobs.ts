@@ -11,6 +11,8 @@ import { locateImage } from './locate';
 import { listItems } from './review';
 import { writeMask } from './maskEdits';
 import { JobContext, throwIfCancelled } from './jobContext';
+import { withModel } from './inference/modelCache';
+import { cleanupAfterCrash, nextUncertain, predictImage, prelabelFolder } from './prelabel/prelabel';
 import { findRoots, indexDataset, lintDataset, rewriteMaskAsPalette } from './inspect';
 import { exportDataset } from './formats/exportDataset';
 import { importDataset } from './formats/importDataset';
@@ -45,6 +47,22 @@ export const JOB_HANDLERS: Handlers = {
 
   async writeMask(params) {
     return writeMask(params);
+  },
+
+  async prelabel(params, ctx) {
+    return withModel(params.model, params.device, (model) => prelabelFolder(params, model, ctx));
+  },
+
+  async predict(params) {
+    return withModel(params.model, params.device, (model) => predictImage(params, model));
+  },
+
+  async nextUncertain({ folder }) {
+    return nextUncertain(folder);
+  },
+
+  async prelabelCleanup({ folder, pid }) {
+    return cleanupAfterCrash(folder, pid);
   },
 
   async index({ root }) {

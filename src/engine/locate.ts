@@ -47,7 +47,8 @@ export async function locateImage(image: string): Promise<LocateResult> {
   return {};
 }
 
-async function layoutRootCandidate(dir: string, image: string): Promise<string | undefined> {
+/** `dir` when it is a dataset root whose image folders hold `image`, else undefined. */
+export async function layoutRootCandidate(dir: string, image: string): Promise<string | undefined> {
   let entries;
   try {
     entries = await fs.readdir(dir, { withFileTypes: true });
@@ -77,7 +78,7 @@ async function layoutRootCandidate(dir: string, image: string): Promise<string |
 
 function pickFolders(folders: Record<string, unknown>): { images?: string; masks?: string } {
   const out: { images?: string; masks?: string } = {};
-  // Normalised as segment.json's parser does: "." (images at the root) becomes "".
+  // Normalised as segment.json's parser does: "images": "." means images at the root.
   if (typeof folders.images === 'string') out.images = normalizeRelative(folders.images);
   if (typeof folders.masks === 'string') out.masks = normalizeRelative(folders.masks);
   return out;

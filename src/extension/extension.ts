@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { WorkerClient } from './workerClient';
 import { registerSegmentEditor } from './segmentEditorProvider';
 import { registerCommands } from './commands';
+import { registerPrelabel } from './prelabel';
 import { registerInspect } from './inspect';
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -11,6 +12,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(log, { dispose: () => worker.dispose() });
   registerSegmentEditor(context, worker, log);
   registerCommands(context, worker, log);
+  registerPrelabel(context, worker, log);
   registerInspect(context, worker, log);
 }
 

@@ -114,9 +114,9 @@ export function registerInspect(context: vscode.ExtensionContext, worker: Worker
     const files = filesOf(node);
     if (!files) return;
     // Pre-labelling is its own feature; this action hands it the image.
-    const available = (await vscode.commands.getCommands(true)).includes('segment.prelabel');
+    const available = (await vscode.commands.getCommands(true)).includes('segment.predict');
     if (!available) return void vscode.window.showInformationMessage('Pre-labelling is not available in this build of Segment Studio.');
-    await vscode.commands.executeCommand('segment.prelabel', files.image);
+    await vscode.commands.executeCommand('segment.predict', files.image);
   });
   register('segment.dataset.openMask', (node: DatasetNode) => {
     const files = filesOf(node);
