@@ -218,9 +218,21 @@ test('dataset view, problems, statistics, evaluation and the comparison view', {
     writeFileSync(join(root, 'masks', `${odd}.png`), encodeMaskPng(m.ids, m.width, m.height, { classes: CLASSES, ignoreIndex: 255 }));
     await waitForProblems(vs, (text) => text.includes('mask values 7 are no class'), 'the unknown id on segment.json');
     await vs.quickOpen('segment.json');
-    await vs.page.keyboard.press('F8');
-    await vs.page.keyboard.press('Control+.');
-    await vs.page.locator('.action-widget .monaco-list-row', { hasText: 'Add class 7 to segment.json' }).first().click();
+    // Code actions arrive asynchronously after the diagnostics: ask again until the fix is offered.
+    const fix = vs.page.locator('.action-widget .monaco-list-row', { hasText: 'Add class 7 to segment.json' }).first();
+    for (let attempt = 1; ; attempt++) {
+      await vs.page.keyboard.press('Escape');
+      await vs.page.keyboard.press('F8');
+      await vs.page.waitForTimeout(500);
+      await vs.page.keyboard.press('Control+.');
+      try {
+        await fix.waitFor({ state: 'visible', timeout: 5_000 });
+        break;
+      } catch (e) {
+        if (attempt === 5) throw e;
+      }
+    }
+    await fix.click();
     await vs.page.keyboard.press('Control+S');
     await waitForProblems(vs, (text) => !text.includes('no class') && text.includes('mask is 100x80'), 'the fixed segment.json');
     const config = JSON.parse(readFileSync(join(root, 'segment.json'), 'utf8'));
