@@ -220,10 +220,11 @@ test('review: pre-labels, comparison, tiling, bad input, navigation, instances a
     await vs.page.keyboard.press('n');
     await vs.waitForActiveTab('df_002.jpg');
     section('N, next image');
-    const statusBar = vs.page.locator('.statusbar-item', { hasText: '/ 34' });
+    // The status bar follows the active editor a moment after the tab changes: wait for the new position.
+    const statusBar = vs.page.locator('.statusbar-item', { hasText: '2 / 34' });
     await statusBar.first().waitFor({ timeout: 30_000 });
     assert.match(await statusBar.first().innerText(), /2 \/ 34 · labelled/);
-        frame = await editorFrame(vs, 'df_002.jpg');
+    frame = await editorFrame(vs, 'df_002.jpg');
     await focusEditor(frame);
     await vs.page.keyboard.press('u');
     await vs.waitForActiveTab('df_027.jpg');
