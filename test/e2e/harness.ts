@@ -204,8 +204,14 @@ export class VSCode {
       seen = listed.map((r) => (r.description ? `${r.label} (${r.description})` : r.label));
       const i = listed.findIndex((r) => match(r.label, r.description));
       if (i >= 0) {
-        await rows.nth(i).click();
-        return;
+        // The list re-renders as more results arrive, so the row can move or go before the
+        // click lands: try briefly, then read the list again.
+        const clicked = await rows
+          .nth(i)
+          .click({ timeout: 2_000 })
+          .then(() => true, () => false);
+        if (clicked) return;
+        continue;
       }
       await this.page.waitForTimeout(200);
     }
