@@ -6,6 +6,7 @@ import { ClassDef } from './classes';
 import { DatasetItem } from './datasetLayout';
 import { DatasetStats, EvalReport } from './reports';
 import { SegmentConfig } from './segmentConfig';
+import { TrainEvent, TrainParams, TrainResult } from './training';
 
 // ---------------------------------------------------------------------------------------------
 // Extension host <-> worker process: jobs.
@@ -53,6 +54,8 @@ export interface JobProgress {
   done: number;
   total: number;
   message?: string;
+  /** The train job's events (loss, validation mIoU, previews...). */
+  train?: TrainEvent;
 }
 
 /** The jobs the worker runs: what each takes and what it gives back. */
@@ -62,6 +65,7 @@ export interface JobSpecs {
   eval: { params: { root: string; predictions?: string }; result: EvalReport };
   previewImage: { params: PreviewImageParams; result: PreviewImageResult };
   locate: { params: { image: string }; result: LocateResult };
+  train: { params: TrainParams; result: TrainResult };
 }
 export type JobKind = keyof JobSpecs;
 export type JobParams<K extends JobKind> = JobSpecs[K]['params'];

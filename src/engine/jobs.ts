@@ -9,6 +9,7 @@ import { evaluateDataset } from './evaluate';
 import { writePngPreview } from './images';
 import { locateImage } from './locate';
 import { JobContext, throwIfCancelled } from './jobContext';
+import { train } from './training/trainer';
 
 type Handlers = { [K in JobKind]: (params: JobParams<K>, ctx: JobContext) => Promise<JobResult<K>> };
 
@@ -42,6 +43,10 @@ export const JOB_HANDLERS: Handlers = {
     await fs.mkdir(cacheDir, { recursive: true });
     const size = await writePngPreview(file, target);
     return { path: target, ...size };
+  },
+
+  async train(params, ctx) {
+    return train(params, ctx);
   },
 };
 

@@ -1,9 +1,11 @@
 import { CommandSpec } from '../command';
 import { stats } from './stats';
 import { evaluate } from './eval';
+import { train } from './train';
 
 /** Every command of the `segment` CLI, by the name typed on the command line. */
 export const COMMANDS: Record<string, CommandSpec> = {
   stats,
   eval: evaluate,
+  train,
 };
