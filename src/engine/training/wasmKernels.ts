@@ -219,6 +219,8 @@ export function registerWasmKernels(): void {
   tf.registerKernel({
     kernelName: 'MaxPoolGrad',
     backendName: 'wasm',
+    // The stock kernel's set-up binds its wasm function, used below for other pool shapes.
+    setupFunc: stockMaxPoolGrad.setupFunc,
     kernelFunc: (args) => {
       const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
       const a = args.attrs as unknown as tf.MaxPoolGradAttrs;
@@ -237,6 +239,7 @@ export function registerWasmKernels(): void {
   tf.registerKernel({
     kernelName: 'ResizeNearestNeighborGrad',
     backendName: 'wasm',
+    setupFunc: stockResizeNearestGrad.setupFunc,
     kernelFunc: (args) => {
       const { images, dy } = args.inputs as { images: TensorInfo; dy: TensorInfo };
       const a = args.attrs as unknown as tf.ResizeNearestNeighborGradAttrs;
