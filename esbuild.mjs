@@ -18,8 +18,18 @@ const builds = [
   { ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', ...NATIVE] },
   { ...common, entryPoints: { worker: 'src/engine/worker.ts', cli: 'src/cli/cli.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: NATIVE },
   { ...common, entryPoints: { editor: 'src/webview/editor/main.ts' }, outdir: 'dist/webview', platform: 'browser', format: 'iife', target: 'chrome120' },
+  { ...common, entryPoints: { training: 'src/webview/training/main.ts' }, outdir: 'dist/webview', platform: 'browser', format: 'iife', target: 'chrome120' },
 ];
 
+// The wasm backend's binaries ship beside dist/worker.js and dist/cli.js (found there by setWasmPaths).
+const WASM_DIR = 'node_modules/@tensorflow/tfjs-backend-wasm/dist';
+const copyWasm = async () => {
+  const { copyFile, mkdir, readdir } = await import('node:fs/promises');
+  await mkdir('dist', { recursive: true });
+  for (const f of (await readdir(WASM_DIR)).filter((f) => f.endsWith('.wasm'))) await copyFile(`${WASM_DIR}/${f}`, `dist/${f}`);
+};
+
+await copyWasm();
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
   console.log('esbuild: watching');

@@ -146,3 +146,24 @@ export const TRAIN_DEFAULTS = {
   classWeights: 'none' as ClassWeighting,
   cacheMB: 512,
 };
+
+// ---------------------------------------------------------------------------------------------
+// Extension host <-> Training panel webview.
+
+export interface TrainingPanelInit {
+  /** e.g. "unet on darkfield". */
+  title: string;
+  dataset: string;
+  /** One line: architecture, size, epochs, semi-supervised. */
+  settings: string;
+}
+
+export type HostToTrainingPanel =
+  | { type: 'init'; init: TrainingPanelInit }
+  | { type: 'event'; event: TrainEvent }
+  | { type: 'finished'; result: TrainResult }
+  | { type: 'failed'; message: string; checkpoint?: string }
+  /** `segment.model` now points at this run's model. */
+  | { type: 'modelInUse'; model: string };
+
+export type TrainingPanelToHost = { type: 'ready' } | { type: 'stop' } | { type: 'useModel' } | { type: 'reveal' };

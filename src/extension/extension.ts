@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { WorkerClient } from './workerClient';
 import { EDITOR_VIEW_TYPE, SegmentEditorProvider } from './segmentEditorProvider';
 import { registerCommands } from './commands';
+import { registerTraining } from './training/trainCommand';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Segment Studio', { log: true });
@@ -15,6 +16,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
   );
   registerCommands(context, worker, log);
+  registerTraining(context, worker, log);
 }
 
 export function deactivate(): void {}

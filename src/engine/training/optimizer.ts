@@ -40,10 +40,11 @@ export class AdamW {
       this.state.v.set(name, v);
       // Decay only weights (not biases and batch-norm scales), decoupled from the gradient.
       const decay = name.endsWith('.w') ? this.weightDecay : 0;
-      p.assign(tf.tidy(() => {
+      // Inside tidy: assign takes its own reference, and the new value's tensor is freed.
+      tf.tidy(() => {
         const update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), this.epsilon));
-        return tf.sub(tf.mul(p, 1 - lr * decay), tf.mul(update, lr));
-      }));
+        p.assign(tf.sub(tf.mul(p, 1 - lr * decay), tf.mul(update, lr)));
+      });
     }
   }
 

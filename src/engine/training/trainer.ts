@@ -345,7 +345,8 @@ function trainStep(graph: Graph, student: Weights, teacher: Weights | undefined,
   for (const [name, v] of student.params) if (grads[v.name]) byParam[name] = grads[v.name];
   optimizer.apply(student.params, byParam, lr);
   tf.dispose(Object.values(grads));
-  updateRunningStats(student, batchStats);
+  // The optimizer has counted this step: that is the number of batch-norm updates so far.
+  updateRunningStats(student, batchStats, optimizer.state.step);
   const loss = value.dataSync()[0];
   const [sup, unsup] = parts.map((p) => p.dataSync()[0]);
   tf.dispose([value, ...parts]);
@@ -401,7 +402,7 @@ function weightsFrom(graph: Graph, tensors: Map<string, TensorRecord>, paramPref
     return tf.tensor(t.data, t.shape);
   };
   const params = new Map<string, TF.Variable>();
-  for (const spec of graph.params) params.set(spec.name, tf.variable(get(paramPrefix + spec.name, spec.shape), trainable));
+  for (const spec of graph.params) params.set(spec.name, tf.tidy(() => tf.variable(get(paramPrefix + spec.name, spec.shape), trainable)));
   const state = new Map<string, TF.Tensor>();
   for (const spec of graph.state) state.set(spec.name, get(statePrefix + spec.name, spec.shape));
   return { params, state };

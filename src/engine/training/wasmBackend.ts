@@ -19,6 +19,12 @@ const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tf
 
 /** Where the .wasm binaries are: beside the bundle (dist/, in the VSIX) or in node_modules (tests). */
 export function wasmDirectory(): string {
+  // SEGMENT_WASM_DIR pins the folder (packagers; tests of the refusal).
+  if (process.env.SEGMENT_WASM_DIR) {
+    const dir = process.env.SEGMENT_WASM_DIR;
+    if (!WASM_FILES.every((f) => fs.existsSync(path.join(dir, f)))) throw new Error(`the TensorFlow.js wasm binaries (${WASM_FILES.join(', ')}) are not in SEGMENT_WASM_DIR=${dir}`);
+    return dir;
+  }
   const candidates = [__dirname, path.join(__dirname, '..'), path.join(__dirname, '..', '..', '..', 'dist')];
   try {
     candidates.push(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist'));

@@ -20,7 +20,7 @@ export function initialValues(spec: ParamSpec, rng: Random): Float32Array {
 export function initWeights(graph: Graph, seed: number): Weights {
   const rng = new Random(seed);
   const params = new Map<string, TF.Variable>();
-  for (const spec of graph.params) params.set(spec.name, tf.variable(tf.tensor(initialValues(spec, rng), spec.shape), true));
+  for (const spec of graph.params) params.set(spec.name, tf.tidy(() => tf.variable(tf.tensor(initialValues(spec, rng), spec.shape), true)));
   const state = new Map<string, TF.Tensor>();
   for (const spec of graph.state) state.set(spec.name, tf.tensor(initialValues(spec, rng), spec.shape));
   return { params, state };
@@ -29,7 +29,7 @@ export function initWeights(graph: Graph, seed: number): Weights {
 /** A copy that does not train (the EMA teacher). */
 export function cloneWeights(w: Weights): Weights {
   const params = new Map<string, TF.Variable>();
-  for (const [k, v] of w.params) params.set(k, tf.variable(tf.clone(v), false));
+  for (const [k, v] of w.params) params.set(k, tf.tidy(() => tf.variable(tf.clone(v), false)));
   const state = new Map<string, TF.Tensor>();
   for (const [k, v] of w.state) state.set(k, tf.clone(v));
   return { params, state };
@@ -37,7 +37,7 @@ export function cloneWeights(w: Weights): Weights {
 
 /** teacher = momentum * teacher + (1 - momentum) * student, parameters and running statistics. */
 export function emaUpdate(teacher: Weights, student: Weights, momentum: number): void {
-  for (const [k, t] of teacher.params) t.assign(tf.tidy(() => tf.add(tf.mul(t, momentum), tf.mul(student.params.get(k)!, 1 - momentum))));
+  for (const [k, t] of teacher.params) tf.tidy(() => t.assign(tf.add(tf.mul(t, momentum), tf.mul(student.params.get(k)!, 1 - momentum))));
   for (const [k, t] of teacher.state) {
     const next = tf.tidy(() => tf.add(tf.mul(t, momentum), tf.mul(student.state.get(k)!, 1 - momentum)));
     t.dispose();
@@ -45,8 +45,13 @@ export function emaUpdate(teacher: Weights, student: Weights, momentum: number):
   }
 }
 
-/** Moves the running mean and variance towards this batch's (PyTorch's momentum 0.1), then frees the batch's. */
-export function updateRunningStats(w: Weights, stats: Map<string, BatchStats>, momentum = 0.1): void {
+/**
+ * Moves the running mean and variance towards this batch's, then frees the batch's. The momentum
+ * is PyTorch's 0.1, but a plain average over the first batches (1 / updates), so that a model
+ * validated after a few steps already has sensible statistics.
+ */
+export function updateRunningStats(w: Weights, stats: Map<string, BatchStats>, updates: number): void {
+  const momentum = Math.max(0.1, 1 / Math.max(1, updates));
   for (const [name, { mean, variance }] of stats) {
     for (const [key, value] of [[`${name}.bn.mean`, mean], [`${name}.bn.var`, variance]] as const) {
       const old = w.state.get(key)!;
