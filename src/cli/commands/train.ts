@@ -1,7 +1,7 @@
 import { CommandSpec, onePositional, OptionValues, UsageError } from '../command';
 import { percent, table } from '../output';
 import { train as runTraining } from '../../engine/training/trainer';
-import { shutdownTrainingBackend } from '../../engine/training/backend';
+import { NoBackendError, shutdownTrainingBackend } from '../../engine/training/backend';
 import { ARCHITECTURE_NAMES, ArchitectureName, BackendChoice, ClassWeighting, SemiMode, TrainEvent, TrainParams, TrainResult } from '../../core/training';
 
 const usage =
@@ -73,6 +73,10 @@ export const train: CommandSpec = {
           if (p.train) log(p.train);
         },
       });
+    } catch (e) {
+      // Nothing can train here: a plain message (exit 2), not an internal error.
+      if (e instanceof NoBackendError) throw new UsageError(e.message);
+      throw e;
     } finally {
       await shutdownTrainingBackend();
     }

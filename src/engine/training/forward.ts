@@ -26,42 +26,47 @@ export interface ForwardOptions {
   batchStats?: Map<string, BatchStats>;
 }
 
-/** Sums over all pixels of [pixels, C]: a product with a row of ones, far faster than a reduction over leading axes in wasm. */
-function columnSum(x2: TF.Tensor2D, ones: TF.Tensor2D): TF.Tensor2D {
-  return tf.matMul(ones, x2);
+/**
+ * Per-channel sum over batch, height and width. An average pool over the whole image (XNNPACK,
+ * streaming) is the fastest reduction over leading axes on wasm: tfjs's sum transposes first, and
+ * a matMul with a row of ones re-packs the whole tensor as its weights on every call.
+ */
+function channelSum(x: TF.Tensor4D): TF.Tensor4D {
+  const [, h, w] = x.shape;
+  return tf.mul(tf.sum(tf.avgPool(x, [h, w], [h, w], 'valid'), 0, true), h * w);
 }
 
 /**
- * Batch norm with batch statistics, optionally followed by ReLU, with a hand-written gradient:
- * tfjs's own goes through Tile and reductions over leading axes, both slow on wasm.
- * dx = (g - mean(g) - xhat * mean(g * xhat)) * gamma / sigma, where g is dy through the ReLU.
+ * Batch norm with batch statistics, optionally followed by ReLU, with a hand-written gradient
+ * (tfjs's own goes through Tile and reductions over leading axes, both slow on wasm):
+ * with g = dy through the ReLU, c = x - mean and s = gamma / sigma,
+ * dbeta = sum g, dgamma = sum(g c) / sigma, dx = s g - s dbeta / M - s c sum(g c) / (sigma^2 M).
  */
 function batchNormTraining(x: TF.Tensor4D, gamma: TF.Tensor1D, beta: TF.Tensor1D, relu: boolean, report: (mean: TF.Tensor, variance: TF.Tensor) => void): TF.Tensor4D {
   const [n, h, w, c] = x.shape;
   const m = n * h * w;
-  const op = tf.customGrad(((xIn: TF.Tensor, gammaIn: TF.Tensor, betaIn: TF.Tensor, save: TF.GradSaveFunc) => {
-    const ones = tf.ones([1, m]) as TF.Tensor2D;
-    const x2 = tf.reshape(xIn, [m, c]) as TF.Tensor2D;
-    const mean = tf.div(columnSum(x2, ones), m);
-    const centered = tf.sub(x2, mean) as TF.Tensor2D;
-    const variance = tf.div(columnSum(tf.square(centered) as TF.Tensor2D, ones), m);
+  const op = tf.customGrad(((xIn: TF.Tensor4D, gammaIn: TF.Tensor, betaIn: TF.Tensor, save: TF.GradSaveFunc) => {
+    const mean = tf.div(channelSum(xIn), m);
+    const centered = tf.sub(xIn, mean) as TF.Tensor4D;
+    const variance = tf.div(channelSum(tf.square(centered) as TF.Tensor4D), m);
     const invStd = tf.rsqrt(tf.add(variance, BN_EPSILON));
     const scale = tf.mul(invStd, gammaIn);
-    let y = tf.add(tf.mul(centered, scale), betaIn);
+    let y = tf.add(tf.mul(centered, scale), betaIn) as TF.Tensor4D;
     if (relu) y = tf.relu(y);
     report(tf.reshape(mean, [c]), tf.reshape(variance, [c]));
-    save([centered, invStd, scale, y, ones]);
+    save([centered, invStd, scale, y]);
     return {
-      value: tf.reshape(y, [n, h, w, c]),
+      value: y,
       gradFunc: (dy: TF.Tensor, saved: TF.Tensor[]) => {
-        const [cen, inv, sc, out, one] = saved as [TF.Tensor2D, TF.Tensor2D, TF.Tensor2D, TF.Tensor2D, TF.Tensor2D];
-        let grad = tf.reshape(dy, [m, c]) as TF.Tensor2D;
-        if (relu) grad = tf.mul(grad, tf.step(out));
-        const xhat = tf.mul(cen, inv) as TF.Tensor2D;
-        const dBeta = columnSum(grad, one);
-        const dGamma = columnSum(tf.mul(grad, xhat) as TF.Tensor2D, one);
-        const centredGrad = tf.sub(tf.sub(grad, tf.div(dBeta, m)), tf.mul(xhat, tf.div(dGamma, m)));
-        return [tf.reshape(tf.mul(centredGrad, sc), [n, h, w, c]), tf.reshape(dGamma, [c]), tf.reshape(dBeta, [c])];
+        const [cen, inv, sc, out] = saved as TF.Tensor4D[];
+        const g = (relu ? tf.mul(dy, tf.step(out)) : dy) as TF.Tensor4D;
+        const dBeta = channelSum(g);
+        const gc = channelSum(tf.mul(g, cen) as TF.Tensor4D);
+        // Per-channel coefficients first, then two passes over the big tensors.
+        const shift = tf.mul(sc, tf.div(dBeta, -m));
+        const alongC = tf.mul(sc, tf.div(tf.mul(gc, tf.square(inv)), -m));
+        const dx = tf.add(tf.add(tf.mul(g, sc), tf.mul(cen, alongC)), shift);
+        return [dx, tf.reshape(tf.mul(gc, inv), [c]), tf.reshape(dBeta, [c])];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);

@@ -255,7 +255,7 @@ export async function train(params: TrainParams, ctx: JobContext): Promise<Train
   };
 }
 
-interface StepBatch {
+export interface StepBatch {
   labelled: { images: Float32Array; labels: Int32Array; count: number };
   unlabelled?: { weak: Float32Array; strong: Float32Array; outside: Uint8Array; mix: { from: number; to: number; box: { x0: number; y0: number; x1: number; y1: number } }[]; count: number };
 }
@@ -314,7 +314,7 @@ function pseudoLabels(graph: Graph, teacher: Weights, u: NonNullable<StepBatch['
   return { labels, confident: confident / labels.length };
 }
 
-function trainStep(graph: Graph, student: Weights, teacher: Weights | undefined, optimizer: AdamW, batch: StepBatch, lossOptions: Parameters<typeof segmentationLoss>[2], size: number, lr: number): StepResult {
+export function trainStep(graph: Graph, student: Weights, teacher: Weights | undefined, optimizer: AdamW, batch: StepBatch, lossOptions: Parameters<typeof segmentationLoss>[2], size: number, lr: number): StepResult {
   const { labelled, unlabelled } = batch;
   const pseudo = teacher && unlabelled ? pseudoLabels(graph, teacher, unlabelled, size) : undefined;
   const batchStats = new Map<string, BatchStats>();

@@ -79,6 +79,11 @@ function zeroInsert(t: tf.Tensor4D, axis: 1 | 2, stride: number): tf.Tensor4D {
 export function convInputGradient(dy: tf.Tensor4D, filter: tf.Tensor4D, inputShape: number[], strides: number | [number, number], pad: Pad, dimRoundingMode?: 'floor' | 'round' | 'ceil'): tf.Tensor4D {
   const g = geometry(inputShape, filter.shape, strides, pad, dimRoundingMode);
   return tf.tidy(() => {
+    const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+    // Stride 1 with centred padding: the input gradient is a 'same' convolution, no pad pass needed.
+    if (g.sh === 1 && g.sw === 1 && g.outH === g.inH && g.outW === g.inW && 2 * g.top === g.kh - 1 && 2 * g.left === g.kw - 1) {
+      return tf.conv2d(dy, flipped, 1, 'same');
+    }
     let d = zeroInsert(zeroInsert(dy, 1, g.sh), 2, g.sw);
     // A full correlation with the flipped kernel, cropped to the input: pad kh-1-top before, and
     // whatever makes the output exactly inH after.
@@ -86,7 +91,6 @@ export function convInputGradient(dy: tf.Tensor4D, filter: tf.Tensor4D, inputSha
     const padLeft = g.kw - 1 - g.left;
     d = padOrCrop(d, 1, padTop, g.inH + g.kh - 1 - d.shape[1] - padTop);
     d = padOrCrop(d, 2, padLeft, g.inW + g.kw - 1 - d.shape[2] - padLeft);
-    const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
     return tf.conv2d(d, flipped, 1, 'valid');
   });
 }
@@ -122,23 +126,33 @@ export function convFilterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape:
   const g = geometry(x.shape, filterShape, strides, pad, dimRoundingMode);
   return tf.tidy(() => {
     const needH = (g.outH - 1) * g.sh + g.kh;
-    const needW = (g.outW - 1) * g.sw + g.kw;
-    const xp = padOrCrop(padOrCrop(x, 1, g.top, needH - g.inH - g.top), 2, g.left, needW - g.inW - g.left);
-    const xt = tf.transpose(xp, [3, 1, 2, 0]); // [inC, needH, needW, batch]
+    const xt = tf.transpose(x, [3, 1, 2, 0]); // [inC, inH, inW, batch]
     const n = g.batch;
-    const rowIn = needW * n;
+    const rowIn = g.inW * n;
     const rowOut = g.outW * n;
+    // images[j, c, y, (xo, b)] = x[b, y - top, xo*sw + j - left, c], zero outside x (the padding).
     const images = heapTensor([g.kw * g.inC, needH, 1, rowOut], [xt], (out, src) => {
       for (let j = 0; j < g.kw; j++) {
+        // Output columns whose source column lies inside x.
+        const first = Math.max(0, Math.ceil((g.left - j) / g.sw));
+        const last = Math.min(g.outW, Math.floor((g.inW - 1 + g.left - j) / g.sw) + 1);
         for (let c = 0; c < g.inC; c++) {
           for (let y = 0; y < needH; y++) {
-            const from = (c * needH + y) * rowIn + j * n;
             const to = ((j * g.inC + c) * needH + y) * rowOut;
+            const sy = y - g.top;
+            if (sy < 0 || sy >= g.inH || last <= first) {
+              out.fill(0, to, to + rowOut);
+              continue;
+            }
+            out.fill(0, to, to + first * n);
+            out.fill(0, to + last * n, to + rowOut);
+            const from = (c * g.inH + sy) * rowIn;
             if (g.sw === 1) {
-              out.set(src.subarray(from, from + rowOut), to);
+              const start = from + (first + j - g.left) * n;
+              out.set(src.subarray(start, start + (last - first) * n), to + first * n);
             } else {
-              for (let xo = 0; xo < g.outW; xo++) {
-                const f = from + xo * g.sw * n;
+              for (let xo = first; xo < last; xo++) {
+                const f = from + (xo * g.sw + j - g.left) * n;
                 for (let b = 0; b < n; b++) out[to + xo * n + b] = src[f + b];
               }
             }
