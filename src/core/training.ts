@@ -161,7 +161,8 @@ export interface TrainingPanelInit {
 export type HostToTrainingPanel =
   | { type: 'init'; init: TrainingPanelInit }
   | { type: 'event'; event: TrainEvent }
-  | { type: 'finished'; result: TrainResult }
+  /** `modelLabel`: the model's path as the workspace shows it. */
+  | { type: 'finished'; result: TrainResult; modelLabel: string }
   | { type: 'failed'; message: string; checkpoint?: string }
   /** `segment.model` now points at this run's model. */
   | { type: 'modelInUse'; model: string };

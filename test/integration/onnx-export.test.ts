@@ -41,7 +41,7 @@ for (const arch of ARCHITECTURE_NAMES) {
     disposeWeights(weights);
 
     const model = onnx.ModelProto.decode(bytes);
-    assert.equal(model.opsetImport[0].version, ONNX_OPSET);
+    assert.equal(Number(model.opsetImport[0].version), ONNX_OPSET);
     assert.ok(!model.graph!.node!.some((node) => node.opType === 'BatchNormalization'), 'batch norm is folded into the convolutions');
     const session = await ort.InferenceSession.create(bytes);
     assert.deepEqual(session.inputNames, ['image']);

@@ -205,3 +205,15 @@ test('datasets larger than the cache stream from disk: the cache never holds mor
   const r = await train({ root: SAMPLE, ...TINY, steps: 2, valEvery: 2, cacheMB: 16, out: tempDir(t) }, ctx);
   assert.equal(r.steps, 2);
 });
+
+test('every architecture trains (the loss falls) and exports', async (t) => {
+  for (const arch of ['deeplab', 'segnet', 'fcn8'] as const) {
+    const { ctx, events } = recorder();
+    const result = await train({ root: SAMPLE, arch, width: 8, size: 64, batch: 4, backend: 'wasm', steps: 8, valEvery: 8, seed: 6, lr: 0.01, out: tempDir(t) }, ctx);
+    const losses = stepsOf(events).map((e) => e.loss);
+    assert.ok(losses.every(Number.isFinite), `${arch}: ${losses.join(', ')}`);
+    const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+    assert.ok(mean(losses.slice(-3)) < mean(losses.slice(0, 3)), `${arch}: the loss did not fall: ${losses.map((l) => l.toFixed(3)).join(', ')}`);
+    assert.ok(existsSync(result.model), arch);
+  }
+});

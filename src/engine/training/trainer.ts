@@ -166,6 +166,8 @@ export async function train(params: TrainParams, ctx: JobContext): Promise<Train
   let imagesTrained = 0;
   try {
     while (step < totalSteps) {
+      // Let a cancel message in (a step is all synchronous work), then honour it before the next step.
+      await new Promise((r) => setImmediate(r));
       if (ctx.signal.aborted) {
         stopped = true;
         break;

@@ -168,11 +168,10 @@ async function runTraining(context: vscode.ExtensionContext, worker: WorkerClien
     });
     log.info(`training ${result.stopped ? 'stopped' : 'finished'}: ${result.model} (mIoU ${result.valMIoU.toFixed(4)})`);
     panel.finished(result);
-    const choice = await vscode.window.showInformationMessage(
-      `Training ${result.stopped ? 'stopped' : 'finished'}: validation mIoU ${(result.valMIoU * 100).toFixed(1)}%.`,
-      'Use for pre-labelling',
-    );
-    if (choice) await panel.useModel();
+    // Not awaited: the run is over whether or not the notification is answered.
+    void vscode.window
+      .showInformationMessage(`Training ${result.stopped ? 'stopped' : 'finished'}: validation mIoU ${(result.valMIoU * 100).toFixed(1)}%.`, 'Use for pre-labelling')
+      .then((choice) => choice && panel.useModel());
   } catch (e) {
     const crashed = e instanceof JobFailedError && e.code === 'crashed';
     const checkpoint = out ? path.join(out, 'last.ckpt') : undefined;

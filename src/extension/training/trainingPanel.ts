@@ -49,7 +49,7 @@ export class TrainingPanel {
 
   finished(result: TrainResult): void {
     this.result = result;
-    this.post({ type: 'finished', result });
+    this.post({ type: 'finished', result, modelLabel: vscode.workspace.asRelativePath(result.model) });
   }
 
   /** Points `segment.model` (workspace setting) at the finished run's model. */

@@ -16,7 +16,6 @@ export interface Series {
 export interface ChartOptions {
   /** Fixed y range (e.g. [0, 1] for mIoU); else fitted to the data with 0 as the floor. */
   yRange?: [number, number];
-  xLabel: string;
   formatY: (v: number) => string;
   /** x range at least [0, xMax] (the total steps), so a run's chart does not rescale as it grows. */
   xMax?: number;
@@ -64,7 +63,6 @@ export function drawChart(host: HTMLElement, series: Series[], o: ChartOptions):
     el('text', { x: x(v), y: height - 8, 'text-anchor': 'middle', class: 'tick' }, svg).textContent = String(Math.round(v));
   }
   el('line', { x1: margin.left, x2: width - margin.right, y1: margin.top + plotH, y2: margin.top + plotH, class: 'axis' }, svg);
-  el('text', { x: width - margin.right, y: height - 8, 'text-anchor': 'end', class: 'tick label' }, svg).textContent = o.xLabel;
   for (const s of series) {
     if (s.points.length === 0) continue;
     const d = s.points.map((p, i) => `${i ? 'L' : 'M'}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join('');

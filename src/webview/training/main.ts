@@ -41,8 +41,8 @@ app.innerHTML = `
   </section>
   <ul class="warnings" id="warnings"></ul>
   <section class="charts">
-    <figure class="card"><figcaption>Training loss <span class="legend" id="loss-legend"></span></figcaption><div class="chart-host" id="loss-chart"></div></figure>
-    <figure class="card"><figcaption>Validation mIoU</figcaption><div class="chart-host" id="miou-chart"></div></figure>
+    <figure class="card"><figcaption>Training loss <span class="unit">by step</span><span class="legend" id="loss-legend"></span></figcaption><div class="chart-host" id="loss-chart"></div></figure>
+    <figure class="card"><figcaption>Validation mIoU <span class="unit">by step</span></figcaption><div class="chart-host" id="miou-chart"></div></figure>
   </section>
   <section class="lower">
     <div class="card"><h2>Per-class IoU</h2><table class="classes" id="classes"><thead><tr><th>Class</th><th>Last</th><th class="bar-cell"></th><th>Best</th></tr></thead><tbody></tbody></table></div>
@@ -78,7 +78,7 @@ const channel = createChannel<TrainingPanelToHost, HostToTrainingPanel>((m) => {
       onEvent(m.event);
       break;
     case 'finished':
-      finished(m.result);
+      finished(m.result, m.modelLabel);
       break;
     case 'failed':
       failed(m.message, m.checkpoint);
@@ -86,7 +86,7 @@ const channel = createChannel<TrainingPanelToHost, HostToTrainingPanel>((m) => {
     case 'modelInUse':
       $('use').setAttribute('disabled', '');
       ($('use') as HTMLElement).textContent = 'Used for pre-labelling';
-      $('banner-text').textContent += ` segment.model is now ${m.model}.`;
+      $('banner-text').textContent += ' Pre-labelling now uses it (segment.model).';
       break;
   }
 });
@@ -183,9 +183,9 @@ function renderCharts(): void {
       ]
     : [{ name: 'loss', className: 'series-loss', points: state.loss }];
   $('loss-legend').innerHTML = lossSeries.length > 1 ? lossSeries.map((s) => `<span class="key ${s.className}">${s.name}</span>`).join('') : '';
-  drawChart($('loss-chart'), lossSeries, { xLabel: 'step', xMax: state.steps, formatY: (v) => v.toFixed(v < 1 ? 2 : 1) });
+  drawChart($('loss-chart'), lossSeries, { xMax: state.steps, formatY: (v) => v.toFixed(v < 1 ? 2 : 1) });
   drawChart($('miou-chart'), [{ name: 'validation mIoU', className: 'series-miou', points: state.miou }], {
-    xLabel: 'step', xMax: state.steps, yRange: [0, 1], formatY: (v) => `${Math.round(v * 100)}%`,
+    xMax: state.steps, yRange: [0, 1], formatY: (v) => `${Math.round(v * 100)}%`,
   });
 }
 
@@ -232,7 +232,7 @@ function renderPreviews(previews: TrainPreview[], step: number): void {
   );
 }
 
-function finished(r: TrainResult): void {
+function finished(r: TrainResult, modelLabel: string): void {
   state.finished = true;
   $('stop').setAttribute('hidden', '');
   setStatus(r.stopped ? 'Stopped' : 'Done', r.stopped ? 'stopped' : 'done');
@@ -242,7 +242,7 @@ function finished(r: TrainResult): void {
   $('banner').className = 'banner ok';
   $('banner-text').textContent =
     `${r.stopped ? `Stopped after step ${r.steps}.` : `Finished ${r.steps} steps.`} Best validation mIoU ${pct(r.valMIoU)} (step ${r.bestStep}); ` +
-    `the model is ${r.model}.`;
+    `the model is ${modelLabel}.`;
 }
 
 function failed(message: string, checkpoint?: string): void {
