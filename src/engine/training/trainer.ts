@@ -105,8 +105,11 @@ export async function train(params: TrainParams, ctx: JobContext): Promise<Train
   const run = resumed ? { ...o, ...stripUndefined(resumed.meta.params), ...stripUndefined({ steps: params.steps, epochs: params.epochs, resume: o.resume }) } as Resolved : o;
   const K = classes.length;
   const split = splitDataset(dataset, { labelledFraction: run.labelledFraction, seed: run.seed });
-  const semi = run.semi === 'fixmatch' && split.unlabelled.length > 0;
-  if (run.semi === 'fixmatch' && !semi) warn('no unlabelled image to learn from: training supervised only');
+  const semi = run.semi === 'fixmatch';
+  // Every image labelled: the student still learns consistency between weak and strong views of
+  // the training images themselves (FixMatch on a fully labelled set), their masks unused there.
+  const unlabelled = semi && split.unlabelled.length === 0 ? split.train : split.unlabelled;
+  if (semi && split.unlabelled.length === 0) warn('no unlabelled image: the labelled images also serve as unlabelled ones (consistency between weak and strong views)');
 
   const backend = await trainingBackend(run.backend ?? 'auto', run.threads);
   const skipped = new Set<string>();
@@ -150,12 +153,12 @@ export async function train(params: TrainParams, ctx: JobContext): Promise<Train
 
   emit({
     kind: 'start', backend: backend.label, arch: run.arch, parameters: countParams(graph), classes,
-    trainImages: split.train.length, valImages: split.val.length, unlabelledImages: semi ? split.unlabelled.length : 0, semi: semi ? 'fixmatch' : 'none',
+    trainImages: split.train.length, valImages: split.val.length, unlabelledImages: semi ? unlabelled.length : 0, semi: semi ? 'fixmatch' : 'none',
     steps: totalSteps, stepsPerEpoch, startStep: step, size: run.size, batch: run.batch, out,
   }, step, totalSteps);
 
   const predictOptions = { mean: stats.mean, std: stats.std, tile: Math.max(run.size, 512), overlap: TILE_OVERLAP };
-  const batchFor = (s: number) => loadBatch(source, split.train, semi ? split.unlabelled : [], run, s);
+  const batchFor = (s: number) => loadBatch(source, split.train, semi ? unlabelled : [], run, s);
   let next = batchFor(step);
   next.catch(() => {});
   let stepSeconds = 0;
@@ -244,7 +247,7 @@ export async function train(params: TrainParams, ctx: JobContext): Promise<Train
     training: {
       tool: 'segment train', dataset: dataset.root, arch: run.arch, settings: graph.settings, parameters: countParams(graph),
       semi: semi ? 'fixmatch' : 'none', labelledFraction: run.labelledFraction ?? 1, trainImages: split.train.length, valImages: split.val.length,
-      unlabelledImages: semi ? split.unlabelled.length : 0, steps: step, bestStep: bestWeights.meta.bestStep, batch: run.batch, size: run.size,
+      unlabelledImages: semi ? unlabelled.length : 0, steps: step, bestStep: bestWeights.meta.bestStep, batch: run.batch, size: run.size,
       seed: run.seed, lr: run.lr, classWeights: run.classWeights, dice: !!run.dice, valMIoU: Math.max(0, bestWeights.meta.bestValMIoU),
       perClass: bestWeights.meta.bestPerClass, backend: backend.label, date: new Date().toISOString(),
     },
