@@ -16,9 +16,8 @@ const common = {
 
 const builds = [
   { ...common, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', ...NATIVE] },
-  { ...common, entryPoints: { worker: 'src/engine/worker.ts', cli: 'src/cli/cli.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: NATIVE },
-  { ...common, entryPoints: { editor: 'src/webview/editor/main.ts' }, outdir: 'dist/webview', platform: 'browser', format: 'iife', target: 'chrome120' },
-  { ...common, entryPoints: { training: 'src/webview/training/main.ts' }, outdir: 'dist/webview', platform: 'browser', format: 'iife', target: 'chrome120' },
+  { ...common, entryPoints: { worker: 'src/engine/worker.ts', cli: 'src/cli/cli.ts', statsThread: 'src/engine/statsThread.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: NATIVE },
+  { ...common, entryPoints: { editor: 'src/webview/editor/main.ts', stats: 'src/webview/stats/main.ts', eval: 'src/webview/eval/main.ts', compare: 'src/webview/compare/main.ts', training: 'src/webview/training/main.ts' }, outdir: 'dist/webview', platform: 'browser', format: 'iife', target: 'chrome120' },
 ];
 
 // The wasm backend's binaries ship beside dist/worker.js and dist/cli.js (found there by setWasmPaths).

@@ -10,6 +10,8 @@ export interface Problem {
   file: string;
   message: string;
   field?: string;
+  /** The offending value, where there is one (e.g. the mask value that is no class). */
+  value?: number;
   /** 0-based line and column, for problems in text files. */
   line?: number;
   column?: number;
@@ -23,6 +25,7 @@ export type ProblemCode =
   | 'mask-size-mismatch'
   | 'mask-unknown-id'
   | 'mask-unreadable'
+  | 'mask-not-single-channel'
   | 'mask-without-image'
   | 'image-unreadable'
   | 'duplicate-stem'

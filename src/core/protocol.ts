@@ -7,6 +7,8 @@ import { DatasetItem } from './datasetLayout';
 import { DatasetStats, EvalReport } from './reports';
 import { SegmentConfig } from './segmentConfig';
 import { TrainEvent, TrainParams, TrainResult } from './training';
+import { ExportParams, ExportResult, ImportParams, ImportResult } from './convert';
+import { DatasetIndex, LintParams, LintResult } from './inspect';
 
 // ---------------------------------------------------------------------------------------------
 // Extension host <-> worker process: jobs.
@@ -66,6 +68,12 @@ export interface JobSpecs {
   previewImage: { params: PreviewImageParams; result: PreviewImageResult };
   locate: { params: { image: string }; result: LocateResult };
   train: { params: TrainParams; result: TrainResult };
+  index: { params: { root: string }; result: DatasetIndex };
+  findRoots: { params: { folders: string[] }; result: { roots: string[] } };
+  lint: { params: LintParams; result: LintResult };
+  maskToPalette: { params: { root: string; mask: string }; result: { written: string } };
+  exportDataset: { params: ExportParams; result: ExportResult };
+  importDataset: { params: ImportParams; result: ImportResult };
 }
 export type JobKind = keyof JobSpecs;
 export type JobParams<K extends JobKind> = JobSpecs[K]['params'];
@@ -118,3 +126,8 @@ export type EditorToHost =
   | { type: 'loaded'; width: number; height: number }
   | { type: 'problem'; message: string }
   | { type: 'setOpacity'; opacity: number };
+
+// ---------------------------------------------------------------------------------------------
+// Extension host <-> dataset statistics, evaluation report and comparison webviews.
+
+export type { CompareInit, CompareToHost, EvalToHost, HostToCompare, HostToReport, StatsToHost } from './inspect';

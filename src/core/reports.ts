@@ -35,12 +35,16 @@ export interface DatasetStats {
   /** Image sizes, most common first. */
   sizes: { width: number; height: number; count: number }[];
   splits: { train: number; val: number; test: number; none: number };
+  /** Labelling progress per split ('none' for images in no split); splits without images left out. */
+  progressBySplit?: { split: string; labelled: number; prelabelled: number; unlabelled: number }[];
   problems: Problem[];
 }
 
 export interface ImageEval {
   /** Image path relative to the dataset root. */
   path: string;
+  /** Item key: the prediction is `<predictions>/<key>.png`. */
+  key?: string;
   mIoU: number;
   pixelAccuracy: number;
 }

@@ -155,8 +155,9 @@ export function inferSegmentConfig(
 
 /** The JSON text of a config, as written when a user accepts an inferred one. */
 export function formatSegmentConfig(config: SegmentConfig): string {
+  // No "$schema" key: the extension's jsonValidation already applies the schema to every segment.json,
+  // and a URL VS Code cannot fetch shows as a warning.
   const out: Record<string, unknown> = {
-    $schema: 'https://segment-studio.dev/schemas/segment.schema.json',
     classes: config.classes.map(({ id, name, color }) => ({ id, name, color })),
     ignoreIndex: config.ignoreIndex,
     folders: config.folders,

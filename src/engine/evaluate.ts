@@ -52,7 +52,7 @@ export async function evaluateDataset(dataset: Dataset, predictions: string | un
         cm.add(truth.mask.ids, pred.ids, config.ignoreIndex);
         total.merge(cm);
         const m = cm.metrics(config.classes);
-        images.push({ path: item.image, mIoU: m.mIoU, pixelAccuracy: m.pixelAccuracy });
+        images.push({ path: item.image, key: item.key, mIoU: m.mIoU, pixelAccuracy: m.pixelAccuracy });
       } catch (e) {
         failed.push({ path: item.image, reason: `${displayPath(dataset.root, predFile)}: ${(e as Error).message}` });
       }

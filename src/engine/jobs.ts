@@ -10,6 +10,9 @@ import { writePngPreview } from './images';
 import { locateImage } from './locate';
 import { JobContext, throwIfCancelled } from './jobContext';
 import { train } from './training/trainer';
+import { findRoots, indexDataset, lintDataset, rewriteMaskAsPalette } from './inspect';
+import { exportDataset } from './formats/exportDataset';
+import { importDataset } from './formats/importDataset';
 
 type Handlers = { [K in JobKind]: (params: JobParams<K>, ctx: JobContext) => Promise<JobResult<K>> };
 
@@ -33,6 +36,30 @@ export const JOB_HANDLERS: Handlers = {
 
   async locate({ image }) {
     return locateImage(image);
+  },
+
+  async index({ root }) {
+    return indexDataset(root);
+  },
+
+  async findRoots({ folders }) {
+    return { roots: await findRoots(folders) };
+  },
+
+  async lint(params, ctx) {
+    return lintDataset(params, ctx);
+  },
+
+  async maskToPalette({ root, mask }) {
+    return rewriteMaskAsPalette(root, mask);
+  },
+
+  async exportDataset(params, ctx) {
+    return exportDataset(await openDataset(params.root), params, ctx);
+  },
+
+  async importDataset(params, ctx) {
+    return importDataset(params, ctx);
   },
 
   async previewImage({ path: file, cacheDir }) {

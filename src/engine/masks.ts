@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import { DecodedMask, decodeMaskPng, findUnknownIds, MaskOptions } from '../core/maskCodec';
 import { Problem } from '../core/problems';
+import { readPngHeader } from '../core/png';
 import { SegmentConfig } from '../core/segmentConfig';
 
 export function maskOptions(config: SegmentConfig): MaskOptions {
@@ -9,7 +10,7 @@ export function maskOptions(config: SegmentConfig): MaskOptions {
 }
 
 export type MaskCheck =
-  | { ok: true; mask: DecodedMask }
+  | { ok: true; mask: DecodedMask; /** A readable mask that is not stored as one channel. */ warning?: Problem }
   | { ok: false; problem: Problem; mask?: DecodedMask };
 
 /**
@@ -23,8 +24,11 @@ export async function readCheckedMask(
   imageSize?: { width: number; height: number },
 ): Promise<MaskCheck> {
   let mask: DecodedMask;
+  let colorType: number;
   try {
-    mask = decodeMaskPng(await fs.readFile(file), maskOptions(config));
+    const bytes = await fs.readFile(file);
+    colorType = readPngHeader(bytes).colorType;
+    mask = decodeMaskPng(bytes, maskOptions(config));
   } catch (e) {
     return { ok: false, problem: { severity: 'error', code: 'mask-unreadable', file: relative, message: `cannot read mask: ${(e as Error).message}` } };
   }
@@ -44,10 +48,19 @@ export async function readCheckedMask(
     return {
       ok: false, mask,
       problem: {
-        severity: 'error', code: 'mask-unknown-id', file: relative,
+        severity: 'error', code: 'mask-unknown-id', file: relative, value: u.id,
         message: `value ${u.id} is no class id (${u.count} pixels, first at x=${u.firstX}, y=${u.firstY}); known ids: ${config.classes.map((c) => c.id).join(', ')}, ignore ${config.ignoreIndex}${more}`,
       },
     };
   }
-  return { ok: true, mask };
+  if (colorType === 3 || colorType === 0) return { ok: true, mask };
+  return {
+    ok: true, mask,
+    warning: {
+      severity: 'warning', code: 'mask-not-single-channel', file: relative,
+      message: `mask is stored as ${CHANNEL_NAMES[colorType]}: masks should be single-channel (palette or grayscale ids) so every tool reads the class ids`,
+    },
+  };
 }
+
+const CHANNEL_NAMES: Record<number, string> = { 2: 'RGB', 4: 'grayscale with alpha', 6: 'RGBA' };

@@ -4,6 +4,7 @@ import { WorkerClient } from './workerClient';
 import { EDITOR_VIEW_TYPE, SegmentEditorProvider } from './segmentEditorProvider';
 import { registerCommands } from './commands';
 import { registerTraining } from './training/trainCommand';
+import { registerInspect } from './inspect';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Segment Studio', { log: true });
@@ -17,6 +18,7 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   registerCommands(context, worker, log);
   registerTraining(context, worker, log);
+  registerInspect(context, worker, log);
 }
 
 export function deactivate(): void {}

@@ -2,10 +2,12 @@ import { CommandSpec } from '../command';
 import { stats } from './stats';
 import { evaluate } from './eval';
 import { train } from './train';
+import { convert } from './convert';
 
 /** Every command of the `segment` CLI, by the name typed on the command line. */
 export const COMMANDS: Record<string, CommandSpec> = {
   stats,
   eval: evaluate,
   train,
+  convert,
 };
