@@ -43,6 +43,7 @@ test('segment train refuses bad arguments with exit code 2', async () => {
     ['--labelled-fraction', '0'],
     ['--labelled-fraction', '1.5'],
     ['--semi', 'meanteacher'],
+    ['--size', '100'],
   ]) {
     const run = await runCli(['train', SAMPLE, ...args]);
     assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);

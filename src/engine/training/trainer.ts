@@ -74,6 +74,13 @@ function resolve(params: TrainParams): Resolved {
   return r;
 }
 
+/** The settings that define a training run (kept on resume). */
+const TRAINING_SETTINGS = ['arch', 'width', 'depth', 'semi', 'steps', 'epochs', 'size', 'batch', 'labelledFraction', 'seed', 'lr', 'classWeights', 'dice', 'valEvery'] as const;
+
+function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Partial<T> {
+  return stripUndefined(Object.fromEntries(keys.map((k) => [k, o[k]])) as unknown as T);
+}
+
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
@@ -102,8 +109,12 @@ export async function train(params: TrainParams, ctx: JobContext): Promise<Train
   if (resumed && JSON.stringify(resumed.meta.classes.map((c) => c.id)) !== JSON.stringify(classes.map((c) => c.id))) {
     throw new DatasetError(`the checkpoint's classes (${resumed.meta.classes.map((c) => c.name).join(', ')}) differ from the dataset's`);
   }
-  const run = resumed ? { ...o, ...stripUndefined(resumed.meta.params), ...stripUndefined({ steps: params.steps, epochs: params.epochs, resume: o.resume }) } as Resolved : o;
+  // A resumed run keeps its training settings; how it runs (backend, threads, previews, cache) and
+  // how long (--steps / --epochs, when given again) come from this call.
+  const run = resumed ? ({ ...o, ...pick(resumed.meta.params, TRAINING_SETTINGS), ...stripUndefined({ steps: params.steps, epochs: params.epochs }) } as Resolved) : o;
   const K = classes.length;
+  const graph = buildArchitecture(run.arch, { classes: K, width: run.width, depth: run.depth });
+  if (run.size % graph.sizeMultiple) throw new DatasetError(`--size must be a multiple of ${graph.sizeMultiple} for ${run.arch} (its downsampling), got ${run.size}`);
   const split = splitDataset(dataset, { labelledFraction: run.labelledFraction, seed: run.seed });
   const semi = run.semi === 'fixmatch';
   // Every image labelled: the student still learns consistency between weak and strong views of
@@ -127,7 +138,6 @@ export async function train(params: TrainParams, ctx: JobContext): Promise<Train
   const classWeights = classWeightsFrom(counts, run.classWeights);
   const lossOptions = { classes: K, classWeights, dice: run.dice };
 
-  const graph = buildArchitecture(run.arch, { classes: K, width: run.width, depth: run.depth });
   const student = resumed ? weightsFrom(graph, resumed.tensors, 'p:', 's:', true) : initWeights(graph, seedOf(run.seed, 'init'));
   const teacher = semi ? (resumed?.tensors.has(`t:${graph.params[0].name}`) ? weightsFrom(graph, resumed.tensors, 't:', 'ts:', false) : cloneWeights(student)) : undefined;
   const optimizer = new AdamW();
