@@ -6,7 +6,6 @@
  */
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { findDatasetRoots } from '../../core/datasetLayout';
 import { ARCHITECTURE_NAMES, ArchitectureName, TrainParams, TrainResult } from '../../core/training';
 import { WorkerClient, JobFailedError } from '../workerClient';
 import { TrainingPanel } from './trainingPanel';
@@ -52,7 +51,7 @@ export function registerTraining(context: vscode.ExtensionContext, worker: Worke
         void vscode.window.showWarningMessage('Training runs code on your data: trust this workspace first (Workspaces: Manage Workspace Trust).');
         return;
       }
-      const root = await pickDataset();
+      const root = await pickDataset(worker);
       if (!root) return;
       let counts: { labelled: number; unlabelled: number; prelabelled: number };
       try {
@@ -66,7 +65,7 @@ export function registerTraining(context: vscode.ExtensionContext, worker: Worke
         return;
       }
       const unlabelled = counts.unlabelled + counts.prelabelled;
-      const settings = await chooseSettings(context, root, counts.labelled, unlabelled);
+      const settings = await chooseSettings(context, root, unlabelled);
       if (!settings) return;
       trainingWorker ??= new WorkerClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, (line) => log.info(`[training worker] ${line}`));
       await runTraining(context, trainingWorker, root, settings, status, log);
@@ -74,20 +73,13 @@ export function registerTraining(context: vscode.ExtensionContext, worker: Worke
   );
 }
 
-async function pickDataset(): Promise<string | undefined> {
-  const folders = vscode.workspace.workspaceFolders ?? [];
+async function pickDataset(worker: WorkerClient): Promise<string | undefined> {
+  const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
   if (folders.length === 0) {
     void vscode.window.showErrorMessage('Open a folder that holds a dataset (images/ and masks/, or a segment.json) to train on it.');
     return undefined;
   }
-  const roots: string[] = [];
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Looking for datasets' }, async () => {
-    for (const folder of folders) {
-      const files = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/*'), '{**/node_modules/**,**/.git/**,**/models/**}', 200000);
-      const relative = files.map((f) => path.relative(folder.uri.fsPath, f.fsPath).split(path.sep).join('/'));
-      for (const r of findDatasetRoots(relative)) roots.push(path.join(folder.uri.fsPath, ...r.split('/').filter(Boolean)));
-    }
-  });
+  const { roots } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Looking for datasets' }, () => worker.run('findRoots', { folders }));
   if (roots.length === 0) {
     void vscode.window.showErrorMessage('No dataset in this workspace: a dataset is a folder with a segment.json, or images/ with masks/ beside it.');
     return undefined;
@@ -101,7 +93,7 @@ async function pickDataset(): Promise<string | undefined> {
 }
 
 /** A menu of the settings with "Start training" on top; each setting opens its own picker and comes back. */
-async function chooseSettings(context: vscode.ExtensionContext, root: string, labelled: number, unlabelled: number): Promise<Settings | undefined> {
+async function chooseSettings(context: vscode.ExtensionContext, root: string, unlabelled: number): Promise<Settings | undefined> {
   const s: Settings = { ...DEFAULT_SETTINGS, ...context.workspaceState.get<Settings>(SETTINGS_KEY) };
   for (;;) {
     const semiText = unlabelled > 0 ? (s.semi ? `on (${unlabelled} unlabelled images)` : 'off') : 'off (no unlabelled image)';
@@ -109,7 +101,7 @@ async function chooseSettings(context: vscode.ExtensionContext, root: string, la
       { id: 'start', label: '$(play) Start training', description: `${ARCH_LABELS[s.arch].label}, ${s.size} px, ${s.epochs} epochs, semi-supervised ${s.semi && unlabelled > 0 ? 'on' : 'off'}` },
       { id: 'arch', label: `Architecture: ${ARCH_LABELS[s.arch].label}`, description: ARCH_LABELS[s.arch].detail },
       { id: 'size', label: `Tile size: ${s.size} px`, description: 'Training crops; the model runs on tiles of this size' },
-      { id: 'epochs', label: `Epochs: ${s.epochs}`, description: `Passes over the ${labelled} labelled images` },
+      { id: 'epochs', label: `Epochs: ${s.epochs}`, description: 'Passes over the labelled training images' },
       { id: 'semi', label: `Semi-supervised: ${semiText}`, description: 'An EMA teacher labels unlabelled images for the student (FixMatch)' },
     ];
     const picked = await vscode.window.showQuickPick(items, { title: `Train on ${path.basename(root)}`, placeHolder: 'Start, or change a setting' });
