@@ -144,6 +144,11 @@ test('cross-entropy skips ignored pixels and weighs classes like PyTorch (weight
     segmentationLoss(tf.tensor4d(logits.flat(), [1, 2, 2, 3]), tf.tensor3d(labels, [1, 2, 2], 'int32'), { classes: 3, classWeights: weights }).dataSync()[0],
   );
   assert.ok(Math.abs(got - num / den) < 1e-5, `${got} vs ${num / den}`);
+  // The pseudo-label loss is averaged over a given number of pixels instead.
+  const perPixel = tf.tidy(() =>
+    segmentationLoss(tf.tensor4d(logits.flat(), [1, 2, 2, 3]), tf.tensor3d(labels, [1, 2, 2], 'int32'), { classes: 3, classWeights: weights, pixels: 4 }).dataSync()[0],
+  );
+  assert.ok(Math.abs(perPixel - num / 4) < 1e-5, `${perPixel} vs ${num / 4}`);
   // All pixels ignored: zero, not NaN.
   const none = tf.tidy(() => segmentationLoss(tf.zeros([1, 2, 2, 3]) as never, tf.fill([1, 2, 2], IGNORE, 'int32') as never, { classes: 3 }).dataSync()[0]);
   assert.ok(none === 0, String(none));

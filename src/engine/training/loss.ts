@@ -12,6 +12,12 @@ export interface LossOptions {
   /** Per class channel; all ones when absent. */
   classWeights?: number[];
   dice?: boolean;
+  /**
+   * Divide the cross-entropy sum by this many pixels instead of the (weighted) labelled ones: the
+   * pseudo-label loss is averaged over every pixel of the unlabelled images (UniMatch), so a few
+   * confident pixels early on do not weigh as much as a fully labelled image.
+   */
+  pixels?: number;
 }
 
 export function segmentationLoss(logits: TF.Tensor4D, labels: TF.Tensor3D, options: LossOptions): TF.Scalar {
@@ -20,8 +26,8 @@ export function segmentationLoss(logits: TF.Tensor4D, labels: TF.Tensor3D, optio
     const onehot = tf.oneHot(labels, options.classes) as TF.Tensor4D;
     const weighted = options.classWeights ? tf.mul(onehot, tf.tensor1d(options.classWeights)) : onehot;
     const logProbs = tf.logSoftmax(logits);
-    const total = tf.sum(weighted);
-    let loss = tf.div(tf.neg(tf.sum(tf.mul(weighted, logProbs))), tf.maximum(total, 1e-6)) as TF.Scalar;
+    const total = options.pixels ?? tf.maximum(tf.sum(weighted), 1e-6);
+    let loss = tf.div(tf.neg(tf.sum(tf.mul(weighted, logProbs))), total) as TF.Scalar;
     if (options.dice) loss = tf.add(loss, diceLoss(tf.exp(logProbs) as TF.Tensor4D, onehot)) as TF.Scalar;
     return loss;
   });

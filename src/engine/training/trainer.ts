@@ -308,7 +308,7 @@ interface StepResult {
 }
 
 /** Pseudo-labels from the teacher's weak-view predictions: confident pixels only, CutMix applied like the images. */
-function pseudoLabels(graph: Graph, teacher: Weights, u: NonNullable<StepBatch['unlabelled']>, size: number): { labels: Int32Array; confident: number } {
+function pseudoLabels(graph: Graph, teacher: Weights, u: NonNullable<StepBatch['unlabelled']>, size: number): { labels: Int32Array; confident: number; inside: number } {
   const [conf, label] = tf.tidy(() => {
     const probs = tf.softmax(forward(graph, teacher, tf.tensor4d(u.weak, [u.count, size, size, 3]), { training: false }));
     return [tf.max(probs, 3), tf.argMax(probs, 3)];
@@ -326,7 +326,9 @@ function pseudoLabels(graph: Graph, teacher: Weights, u: NonNullable<StepBatch['
   }
   const pristine = labels.slice();
   for (const m of u.mix) pasteBox(pristine, labels, size, 1, m.from, m.to, m.box);
-  return { labels, confident: confident / labels.length };
+  let inside = 0;
+  for (let p = 0; p < labels.length; p++) if (!u.outside[p]) inside++;
+  return { labels, confident: confident / labels.length, inside };
 }
 
 export function trainStep(graph: Graph, student: Weights, teacher: Weights | undefined, optimizer: AdamW, batch: StepBatch, lossOptions: Parameters<typeof segmentationLoss>[2], size: number, lr: number): StepResult {
@@ -350,7 +352,7 @@ export function trainStep(graph: Graph, student: Weights, teacher: Weights | und
     const unsup = segmentationLoss(
       tf.slice(logits, [labelled.count, 0, 0, 0], [unlabelled.count, -1, -1, -1]) as TF.Tensor4D,
       tf.tensor3d(pseudo.labels, [unlabelled.count, size, size], 'int32'),
-      lossOptions,
+      { ...lossOptions, dice: false, pixels: Math.max(1, pseudo.inside) },
     );
     parts.push(tf.keep(unsup));
     return tf.add(sup, tf.mul(unsup, UNSUPERVISED_WEIGHT)) as TF.Scalar;
