@@ -10,6 +10,7 @@ import { WriteMaskParams, WriteMaskResult } from './maskFiles';
 import { DatasetStats, EvalReport } from './reports';
 import { NextUncertainResult, PredictParams, PredictResult, PrelabelParams, PrelabelResult } from './prelabel';
 import { SegmentConfig } from './segmentConfig';
+import { TrainEvent, TrainParams, TrainResult } from './training';
 import { ExportParams, ExportResult, ImportParams, ImportResult } from './convert';
 import { DatasetIndex, LintParams, LintResult } from './inspect';
 
@@ -61,6 +62,8 @@ export interface JobProgress {
   done: number;
   total: number;
   message?: string;
+  /** The train job's events (loss, validation mIoU, previews...). */
+  train?: TrainEvent;
 }
 
 /** The jobs the worker runs: what each takes and what it gives back. */
@@ -77,6 +80,7 @@ export interface JobSpecs {
   nextUncertain: { params: { folder: string }; result: NextUncertainResult };
   /** Removes what a crashed pre-label run of process `pid` left half written under `folder`'s pre-labels. */
   prelabelCleanup: { params: { folder: string; pid: number }; result: { output: string } };
+  train: { params: TrainParams; result: TrainResult };
   index: { params: { root: string }; result: DatasetIndex };
   findRoots: { params: { folders: string[] }; result: { roots: string[] } };
   lint: { params: LintParams; result: LintResult };

@@ -13,6 +13,7 @@ import { writeMask } from './maskEdits';
 import { JobContext, throwIfCancelled } from './jobContext';
 import { withModel } from './inference/modelCache';
 import { cleanupAfterCrash, nextUncertain, predictImage, prelabelFolder } from './prelabel/prelabel';
+import { train } from './training/trainer';
 import { findRoots, indexDataset, lintDataset, rewriteMaskAsPalette } from './inspect';
 import { exportDataset } from './formats/exportDataset';
 import { importDataset } from './formats/importDataset';
@@ -97,6 +98,10 @@ export const JOB_HANDLERS: Handlers = {
     await fs.mkdir(cacheDir, { recursive: true });
     const size = await writePngPreview(file, target);
     return { path: target, ...size };
+  },
+
+  async train(params, ctx) {
+    return train(params, ctx);
   },
 };
 

@@ -4,6 +4,7 @@ import { WorkerClient } from './workerClient';
 import { registerSegmentEditor } from './segmentEditorProvider';
 import { registerCommands } from './commands';
 import { registerPrelabel } from './prelabel';
+import { registerTraining } from './training/trainCommand';
 import { registerInspect } from './inspect';
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -13,6 +14,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerSegmentEditor(context, worker, log);
   registerCommands(context, worker, log);
   registerPrelabel(context, worker, log);
+  registerTraining(context, worker, log);
   registerInspect(context, worker, log);
 }
 

@@ -1,0 +1,287 @@
+/**
+ * The convolution gradients that TensorFlow.js's wasm backend lacks (Conv2DBackpropFilter) or runs
+ * slowly (Conv2DBackpropInput, a scalar loop), computed instead with the backend's fast forward
+ * convolution (XNNPACK, SIMD, threads):
+ *
+ *  - dX is a convolution of dy (zero-inserted between rows and columns for strides > 1) with the
+ *    kernel flipped in space and transposed in channels.
+ *  - dW is a convolution of the channel-major input with dy as the filter, arranged so that whole
+ *    rows are the channels (see `convFilterGradient`).
+ *
+ * Inside a kernel the inputs are wrapped as tensors (after `incRef`, since disposing a wrapper
+ * releases a reference), the maths runs as ordinary ops (not recorded on the gradient tape: the
+ * engine is inside a kernel), and the result's data is handed over with one more reference.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
+
+type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
+
+interface ConvGeometry {
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+  outC: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  top: number;
+  left: number;
+}
+
+function geometry(xShape: number[], filterShape: number[], strides: number | [number, number], pad: Pad, dimRoundingMode?: 'floor' | 'round' | 'ceil'): ConvGeometry {
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number], filterShape as [number, number, number, number], strides, 1, pad, dimRoundingMode,
+  );
+  return {
+    batch: info.batchSize, inH: info.inHeight, inW: info.inWidth, inC: info.inChannels,
+    outH: info.outHeight, outW: info.outWidth, outC: info.outChannels,
+    kh: info.filterHeight, kw: info.filterWidth, sh: info.strideHeight, sw: info.strideWidth,
+    top: info.padInfo.top, left: info.padInfo.left,
+  };
+}
+
+/** Pads (positive) or crops (negative) `before` and `after` on one axis of a 4-D tensor. */
+function padOrCrop(t: tf.Tensor4D, axis: 1 | 2, before: number, after: number): tf.Tensor4D {
+  if (before === 0 && after === 0) return t;
+  const padding: [number, number][] = [[0, 0], [0, 0], [0, 0], [0, 0]];
+  padding[axis] = [Math.max(0, before), Math.max(0, after)];
+  let out = padding[axis][0] || padding[axis][1] ? tf.pad(t, padding) : t;
+  if (before < 0 || after < 0) {
+    const begin = [0, 0, 0, 0];
+    const size = [-1, -1, -1, -1];
+    begin[axis] = Math.max(0, -before);
+    size[axis] = out.shape[axis] - begin[axis] - Math.max(0, -after);
+    out = tf.slice(out, begin, size);
+  }
+  return out;
+}
+
+/** Inserts `stride - 1` zeros between rows (axis 1) or columns (axis 2): [.., n, ..] -> [.., (n-1)*s+1, ..]. */
+function zeroInsert(t: tf.Tensor4D, axis: 1 | 2, stride: number): tf.Tensor4D {
+  if (stride === 1) return t;
+  const [b, h, w, c] = t.shape;
+  const n = axis === 1 ? h : w;
+  const expanded = axis === 1 ? tf.reshape(t, [b, h, 1, w, c]) : tf.reshape(t, [b, h, w, 1, c]);
+  const zerosShape = axis === 1 ? [b, h, stride - 1, w, c] : [b, h, w, stride - 1, c];
+  const interleaved = tf.concat([expanded, tf.zeros(zerosShape)], axis + 1);
+  const flat = axis === 1 ? tf.reshape(interleaved, [b, h * stride, w, c]) : tf.reshape(interleaved, [b, h, w * stride, c]);
+  const size = [b, h, w, c];
+  size[axis] = (n - 1) * stride + 1;
+  return tf.slice(flat, [0, 0, 0, 0], size) as tf.Tensor4D;
+}
+
+/** Gradient of a convolution with respect to its input. */
+export function convInputGradient(dy: tf.Tensor4D, filter: tf.Tensor4D, inputShape: number[], strides: number | [number, number], pad: Pad, dimRoundingMode?: 'floor' | 'round' | 'ceil'): tf.Tensor4D {
+  const g = geometry(inputShape, filter.shape, strides, pad, dimRoundingMode);
+  return tf.tidy(() => {
+    const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+    // Stride 1 with centred padding: the input gradient is a 'same' convolution, no pad pass needed.
+    if (g.sh === 1 && g.sw === 1 && g.outH === g.inH && g.outW === g.inW && 2 * g.top === g.kh - 1 && 2 * g.left === g.kw - 1) {
+      return tf.conv2d(dy, flipped, 1, 'same');
+    }
+    let d = zeroInsert(zeroInsert(dy, 1, g.sh), 2, g.sw);
+    // A full correlation with the flipped kernel, cropped to the input: pad kh-1-top before, and
+    // whatever makes the output exactly inH after.
+    const padTop = g.kh - 1 - g.top;
+    const padLeft = g.kw - 1 - g.left;
+    d = padOrCrop(d, 1, padTop, g.inH + g.kh - 1 - d.shape[1] - padTop);
+    d = padOrCrop(d, 2, padLeft, g.inW + g.kw - 1 - d.shape[2] - padLeft);
+    return tf.conv2d(d, flipped, 1, 'valid');
+  });
+}
+
+/** The wasm backend's view of its heap: tensors are Float32Arrays we may read and fill in place. */
+interface HeapBackend extends KernelBackend {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+}
+
+/**
+ * A new float32 tensor filled by `fill`, which gets the output's heap view and then the inputs'
+ * (taken after the allocation, which may grow the heap and move views).
+ */
+function heapTensor(shape: number[], inputs: tf.Tensor[], fill: (out: Float32Array, ...ins: Float32Array[]) => void): tf.Tensor {
+  const backend = tf.backend() as HeapBackend;
+  const info = backend.makeOutput(shape, 'float32');
+  const out = backend.typedArrayFromHeap(info);
+  fill(out, ...inputs.map((t) => backend.typedArrayFromHeap(t)));
+  return tf.engine().makeTensorFromTensorInfo(info);
+}
+
+/**
+ * Gradient of a convolution with respect to its filter.
+ *
+ * dW[i,j,c,o] = sum over n,y,x of xp[n, y*sh+i, x*sw+j, c] * dy[n,y,x,o]. For each column offset j,
+ * the rows of the channel-major input [c, row, (x, n)] are one long vector per row, so the sum over
+ * (y, x, n) is a convolution over rows (dilated by sh) whose channels are the (x, n) pairs: with
+ * hundreds of channels per tap XNNPACK runs it as a fast GEMM. The kw column offsets are stacked
+ * on the batch axis, built by copying row segments on the heap.
+ */
+export function convFilterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[], strides: number | [number, number], pad: Pad, dimRoundingMode?: 'floor' | 'round' | 'ceil'): tf.Tensor4D {
+  const g = geometry(x.shape, filterShape, strides, pad, dimRoundingMode);
+  return tf.tidy(() => {
+    const needH = (g.outH - 1) * g.sh + g.kh;
+    const xt = tf.transpose(x, [3, 1, 2, 0]); // [inC, inH, inW, batch]
+    const n = g.batch;
+    const rowIn = g.inW * n;
+    const rowOut = g.outW * n;
+    // images[j, c, y, (xo, b)] = x[b, y - top, xo*sw + j - left, c], zero outside x (the padding).
+    const images = heapTensor([g.kw * g.inC, needH, 1, rowOut], [xt], (out, src) => {
+      for (let j = 0; j < g.kw; j++) {
+        // Output columns whose source column lies inside x.
+        const first = Math.max(0, Math.ceil((g.left - j) / g.sw));
+        const last = Math.min(g.outW, Math.floor((g.inW - 1 + g.left - j) / g.sw) + 1);
+        for (let c = 0; c < g.inC; c++) {
+          for (let y = 0; y < needH; y++) {
+            const to = ((j * g.inC + c) * needH + y) * rowOut;
+            const sy = y - g.top;
+            if (sy < 0 || sy >= g.inH || last <= first) {
+              out.fill(0, to, to + rowOut);
+              continue;
+            }
+            out.fill(0, to, to + first * n);
+            out.fill(0, to + last * n, to + rowOut);
+            const from = (c * g.inH + sy) * rowIn;
+            if (g.sw === 1) {
+              const start = from + (first + j - g.left) * n;
+              out.set(src.subarray(start, start + (last - first) * n), to + first * n);
+            } else {
+              for (let xo = first; xo < last; xo++) {
+                const f = from + (xo * g.sw + j - g.left) * n;
+                for (let b = 0; b < n; b++) out[to + xo * n + b] = src[f + b];
+              }
+            }
+          }
+        }
+      }
+    }) as tf.Tensor4D;
+    const kernel = tf.reshape(tf.transpose(dy, [1, 2, 0, 3]), [g.outH, 1, rowOut, g.outC]) as tf.Tensor4D;
+    const rows = tf.conv2d(images, kernel, 1, 'valid', 'NHWC', [g.sh, 1]); // [kw*inC, kh, 1, outC]
+    return tf.transpose(tf.reshape(rows, [g.kw, g.inC, g.kh, g.outC]), [2, 0, 1, 3]) as tf.Tensor4D;
+  });
+}
+
+/** Runs `fn` on the kernel's inputs as tensors and returns its result as the kernel's output. */
+function composite(backend: KernelBackend, inputs: TensorInfo[], fn: (...t: tf.Tensor4D[]) => tf.Tensor): TensorInfo {
+  const engine = tf.engine();
+  const wrapped = inputs.map((info) => {
+    backend.incRef(info.dataId);
+    return engine.makeTensorFromTensorInfo(info) as tf.Tensor4D;
+  });
+  const out = tf.tidy(() => fn(...wrapped));
+  tf.dispose(wrapped);
+  // The returned info keeps the data alive once `out` (a tensor of this scope) is disposed.
+  backend.incRef(out.dataId);
+  const info: TensorInfo = { dataId: out.dataId, shape: out.shape, dtype: out.dtype };
+  out.dispose();
+  return info;
+}
+
+/**
+ * MaxPoolGrad for 2x2 windows with stride 2 (every pooling the architectures use), on the heap in
+ * one pass: the wasm kernel is a generic scalar loop. Like tfjs's reference, the gradient goes to
+ * the first maximum of each window.
+ */
+function maxPoolGrad2x2(dy: Float32Array, x: Float32Array, out: Float32Array, n: number, h: number, w: number, c: number): void {
+  const ph = h >> 1;
+  const pw = w >> 1;
+  const row = w * c;
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < ph; i++) {
+      for (let j = 0; j < pw; j++) {
+        const p00 = ((b * h + 2 * i) * w + 2 * j) * c;
+        const p01 = p00 + c;
+        const p10 = p00 + row;
+        const p11 = p10 + c;
+        const d = ((b * ph + i) * pw + j) * c;
+        for (let k = 0; k < c; k++) {
+          const v00 = x[p00 + k];
+          const v01 = x[p01 + k];
+          const v10 = x[p10 + k];
+          const v11 = x[p11 + k];
+          let best = 0;
+          let max = v00;
+          if (v01 > max) { max = v01; best = 1; }
+          if (v10 > max) { max = v10; best = 2; }
+          if (v11 > max) best = 3;
+          const g = dy[d + k];
+          out[p00 + k] = best === 0 ? g : 0;
+          out[p01 + k] = best === 1 ? g : 0;
+          out[p10 + k] = best === 2 ? g : 0;
+          out[p11 + k] = best === 3 ? g : 0;
+        }
+      }
+    }
+  }
+}
+
+let registered = false;
+
+/** Registers the project's convolution gradient kernels for the wasm backend (once). */
+export function registerWasmKernels(): void {
+  if (registered) return;
+  registered = true;
+  const stockMaxPoolGrad = tf.getKernel('MaxPoolGrad', 'wasm');
+  const stockResizeNearestGrad = tf.getKernel('ResizeNearestNeighborGrad', 'wasm');
+  if (!stockMaxPoolGrad || !stockResizeNearestGrad) throw new Error('the wasm backend must be imported before its kernels are replaced');
+  tf.unregisterKernel('MaxPoolGrad', 'wasm');
+  tf.registerKernel({
+    kernelName: 'MaxPoolGrad',
+    backendName: 'wasm',
+    // The stock kernel's set-up binds its wasm function, used below for other pool shapes.
+    setupFunc: stockMaxPoolGrad.setupFunc,
+    kernelFunc: (args) => {
+      const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
+      const a = args.attrs as unknown as tf.MaxPoolGradAttrs;
+      const [n, h, w, c] = input.shape;
+      const two = (v: number | [number, number]) => (Array.isArray(v) ? v[0] === 2 && v[1] === 2 : v === 2);
+      if (!two(a.filterSize) || !two(a.strides) || a.pad !== 'valid' || h % 2 || w % 2) return stockMaxPoolGrad.kernelFunc(args);
+      const backend = args.backend as HeapBackend;
+      const out = backend.makeOutput(input.shape, 'float32');
+      maxPoolGrad2x2(backend.typedArrayFromHeap(dy), backend.typedArrayFromHeap(input), backend.typedArrayFromHeap(out), n, h, w, c);
+      return out;
+    },
+  });
+  // Nearest upsampling by an integer factor f sends each output pixel's gradient to one input
+  // pixel: the input's gradient is the sum of its f x f block, an average pool times f^2 (XNNPACK).
+  tf.unregisterKernel('ResizeNearestNeighborGrad', 'wasm');
+  tf.registerKernel({
+    kernelName: 'ResizeNearestNeighborGrad',
+    backendName: 'wasm',
+    setupFunc: stockResizeNearestGrad.setupFunc,
+    kernelFunc: (args) => {
+      const { images, dy } = args.inputs as { images: TensorInfo; dy: TensorInfo };
+      const a = args.attrs as unknown as tf.ResizeNearestNeighborGradAttrs;
+      const f = dy.shape[1] / images.shape[1];
+      if (a.alignCorners || f !== dy.shape[2] / images.shape[2] || !Number.isInteger(f)) return stockResizeNearestGrad.kernelFunc(args);
+      return composite(args.backend as KernelBackend, [dy], (d) => tf.mul(tf.avgPool(d, f, f, 'valid'), f * f));
+    },
+  });
+  if (tf.getKernel('Conv2DBackpropInput', 'wasm')) tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+  if (tf.getKernel('Conv2DBackpropFilter', 'wasm')) tf.unregisterKernel('Conv2DBackpropFilter', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Conv2DBackpropInput',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+      const a = attrs as unknown as tf.Conv2DBackpropInputAttrs;
+      if (a.dataFormat === 'NCHW') throw new Error('Conv2DBackpropInput (wasm): NCHW is not supported; use NHWC');
+      return composite(backend as KernelBackend, [dy, filter], (d, f) => convInputGradient(d, f, a.inputShape, a.strides, a.pad as Pad, a.dimRoundingMode));
+    },
+  });
+  tf.registerKernel({
+    kernelName: 'Conv2DBackpropFilter',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+      const a = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+      if (a.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter (wasm): NCHW is not supported; use NHWC');
+      return composite(backend as KernelBackend, [x, dy], (xx, d) => convFilterGradient(xx, d, a.filterShape, a.strides, a.pad as Pad, a.dimRoundingMode));
+    },
+  });
+}

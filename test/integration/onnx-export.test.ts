@@ -1,0 +1,60 @@
+/**
+ * The project's ONNX exporter against TensorFlow.js: every architecture, exported with batch norm
+ * folded, run in onnxruntime-node, gives the logits tfjs computes within 1e-4.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as ort from 'onnxruntime-node';
+import { onnx } from 'onnx-proto';
+import type * as TF from '@tensorflow/tfjs-core';
+import { tf } from '../../src/engine/training/tf';
+import { shutdownTrainingBackend, trainingBackend } from '../../src/engine/training/backend';
+import { ARCHITECTURE_NAMES } from '../../src/core/training';
+import { buildArchitecture } from '../../src/engine/training/architectures';
+import { forward } from '../../src/engine/training/forward';
+import { disposeWeights, initWeights, readWeights } from '../../src/engine/training/weights';
+import { exportOnnx, ONNX_OPSET } from '../../src/engine/onnx/export';
+import { Random } from '../../src/engine/synthetic/random';
+
+before(() => trainingBackend('wasm', 2));
+after(() => shutdownTrainingBackend());
+
+for (const arch of ARCHITECTURE_NAMES) {
+  test(`${arch}: the exported ONNX model gives tfjs's logits within 1e-4 in onnxruntime-node`, async () => {
+    const graph = buildArchitecture(arch, { classes: 4, width: 8, depth: 3 });
+    const weights = initWeights(graph, 11);
+    // Trained-looking batch-norm statistics and scales, so folding them is really tested.
+    const rng = new Random(12);
+    for (const [name, t] of weights.state) {
+      const values = Float32Array.from({ length: t.size }, () => (name.endsWith('.var') ? rng.range(0.2, 3) : rng.range(-1, 1)));
+      weights.state.set(name, tf.tensor(values, t.shape));
+      t.dispose();
+    }
+    for (const [name, v] of weights.params) {
+      if (name.includes('.bn.')) tf.tidy(() => v.assign(tf.add(v, tf.randomUniform(v.shape, -0.5, 0.5, 'float32', 13))));
+    }
+    // A size that is a multiple of every architecture's stride but not square.
+    const [n, h, w] = [2, 64, 96];
+    const input = Float32Array.from({ length: n * h * w * 3 }, () => rng.normal());
+    const expected = tf.tidy(() => tf.transpose(forward(graph, weights, tf.tensor4d(input, [n, h, w, 3]), { training: false }), [0, 3, 1, 2]));
+    const bytes = exportOnnx(graph, await readWeights(weights));
+    disposeWeights(weights);
+
+    const model = onnx.ModelProto.decode(bytes);
+    assert.equal(Number(model.opsetImport[0].version), ONNX_OPSET);
+    assert.ok(!model.graph!.node!.some((node) => node.opType === 'BatchNormalization'), 'batch norm is folded into the convolutions');
+    const session = await ort.InferenceSession.create(bytes);
+    assert.deepEqual(session.inputNames, ['image']);
+    assert.deepEqual(session.outputNames, ['logits']);
+    const nchw = tf.tidy(() => tf.transpose(tf.tensor4d(input, [n, h, w, 3]), [0, 3, 1, 2]).dataSync() as Float32Array);
+    const result = await session.run({ image: new ort.Tensor('float32', nchw, [n, 3, h, w]) });
+    assert.deepEqual(result.logits.dims, [n, 4, h, w]);
+    const got = result.logits.data as Float32Array;
+    const want = expected.dataSync() as Float32Array;
+    (expected as TF.Tensor).dispose();
+    let worst = 0;
+    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+    assert.ok(worst <= 1e-4, `max |onnx - tfjs| = ${worst}`);
+    await session.release();
+  });
+}
