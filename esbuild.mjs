@@ -1,7 +1,7 @@
 // One build for every side: extension host, worker and CLI (Node, CommonJS) and webviews (browser, IIFE).
 // Native and heavyweight runtime modules stay external: they ship in the VSIX's node_modules.
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
