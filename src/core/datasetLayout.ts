@@ -49,6 +49,8 @@ export interface DatasetItem {
   prelabel?: string;
   /** The pre-label's JSON sidecar (model, time, confidence). */
   prelabelInfo?: string;
+  /** The pre-label's instance map, `<prelabels>/instances/<key>.png` (16-bit ids, 0 = none). */
+  prelabelInstances?: string;
   split?: Split;
 }
 
@@ -121,6 +123,9 @@ export function keyOfImage(layout: DatasetLayout, imagePath: string): string | u
   return undefined;
 }
 
+/** Sub-folder of the pre-label folder that holds predicted instance maps (`<prelabels>/instances/<key>.png`). */
+export const PRELABEL_INSTANCES = 'instances';
+
 /** Pairs images with masks, instances and pre-labels by key; reports orphans and clashes. */
 export function pairDataset(
   files: readonly string[],
@@ -133,6 +138,7 @@ export function pairDataset(
   const instances = new Map<string, string>();
   const prelabels = new Map<string, string>();
   const sidecars = new Map<string, string>();
+  const prelabelInstances = new Map<string, string>();
   const sorted = [...files].sort();
 
   for (const group of layout.groups) {
@@ -163,6 +169,11 @@ export function pairDataset(
     const inPrelabels = relativeTo(layout.prelabels, file);
     if (inPrelabels === undefined) continue;
     const ext = extensionOf(file);
+    const inInstances = relativeTo(PRELABEL_INSTANCES, inPrelabels);
+    if (inInstances !== undefined) {
+      if (ext === 'png') prelabelInstances.set(stripExtension(inInstances), file);
+      continue;
+    }
     if (ext === 'png') prelabels.set(stripExtension(inPrelabels), file);
     else if (ext === 'json') sidecars.set(stripExtension(inPrelabels), file);
   }
@@ -182,6 +193,8 @@ export function pairDataset(
     item.prelabel = file;
     const info = sidecars.get(key);
     if (info) item.prelabelInfo = info;
+    const instances = prelabelInstances.get(key);
+    if (instances) item.prelabelInstances = instances;
   }
   for (const [split, keys] of splitLists) {
     for (const key of keys) {

@@ -40,6 +40,20 @@ export interface ModelManifest {
     /** logits (softmax applied here), probabilities, or labels (class id per pixel, no channel axis). */
     kind: 'logits' | 'probabilities' | 'labels';
   };
+  /**
+   * Instance-capable models (`segment train --instances`): a second output of per-pixel embeddings
+   * (the discriminative-loss head). Pre-labelling clusters the pixels of each thing class
+   * (`thingClassIds(classes)`) in this space into objects, written to `prelabels/instances/`.
+   */
+  embedding?: {
+    /** ONNX output name. */
+    name: string;
+    layout: 'NCHW' | 'NHWC';
+    /** Values per pixel (channels of the output). */
+    dims: number;
+    /** Mean-shift window radius in embedding space (tied to the loss's delta_v). */
+    bandwidth: number;
+  };
   /** Free-form provenance written by `segment train`: data, settings, validation mIoU, backend, date. */
   training?: Record<string, unknown>;
 }

@@ -34,7 +34,7 @@ export type ConfigResult =
   | { ok: false; problems: Problem[] };
 
 const TOP_KEYS = new Set(['$schema', 'classes', 'ignoreIndex', 'folders', 'description', 'name']);
-const CLASS_KEYS = new Set(['id', 'name', 'color', 'description']);
+const CLASS_KEYS = new Set(['id', 'name', 'color', 'thing', 'description']);
 const FOLDER_KEYS = new Set(Object.keys(DEFAULT_FOLDERS));
 
 /** Parses and validates the text of a segment.json; `file` is the name used in problems. */
@@ -104,11 +104,12 @@ export function validateSegmentConfig(json: unknown, file = CONFIG_FILE): Config
           message: `${color} is also the colour of classes[${byColor.get(color)}]: RGB colour masks cannot tell them apart`,
         });
       }
+      if (c.thing !== undefined && typeof c.thing !== 'boolean') { error(`${at}.thing`, `must be true (a countable object class with instances) or false (stuff), got ${show(c.thing)}`); ok = false; }
       if (!ok) return;
       byId.set(c.id as number, i);
       byName.set(c.name as string, i);
       byColor.set(color, i);
-      classes.push({ id: c.id as number, name: c.name as string, color });
+      classes.push({ id: c.id as number, name: c.name as string, color, ...(c.thing !== undefined ? { thing: c.thing as boolean } : {}) });
     });
   }
 
