@@ -46,8 +46,14 @@ function imageLoss(embedding: TF.Tensor2D, t: InstanceTargets, o = DISCRIMINATIV
   if (t.count === 0) return undefined;
   const K = t.count;
   const counts = new Float32Array(K);
-  for (const k of t.index) if (k >= 0) counts[k]++;
-  const onehot = tf.cast(tf.oneHot(tf.tensor1d(t.index, 'int32'), K), 'float32') as TF.Tensor2D; // [P, K]; -1 -> all zeros
+  // [P, K] membership, built here: pixels of no instance are rows of zeros (wasm's oneHot wants K >= 2).
+  const membership = new Float32Array(t.index.length * K);
+  t.index.forEach((k, p) => {
+    if (k < 0) return;
+    counts[k]++;
+    membership[p * K + k] = 1;
+  });
+  const onehot = tf.tensor2d(membership, [t.index.length, K]);
   const sizes = tf.tensor1d(counts);
   const means = tf.div(tf.matMul(onehot, embedding, true, false), tf.expandDims(sizes, 1)) as TF.Tensor2D; // [K, D]
   // Pull: hinge on each pixel's distance to its own mean, averaged per instance, then over instances.
