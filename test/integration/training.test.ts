@@ -217,3 +217,30 @@ test('every architecture trains (the loss falls) and exports', async (t) => {
     assert.ok(existsSync(result.model), arch);
   }
 });
+
+test('--instances: the discriminative loss falls, and the model exports both heads with the manifest pre-labelling reads', async (t) => {
+  const { ctx, events } = recorder();
+  const out = tempDir(t);
+  const result = await train({ root: SAMPLE, ...TINY, instances: true, steps: 24, valEvery: 24, seed: 7, lr: 0.005, out }, ctx);
+  const losses = stepsOf(events).map((e) => e.instanceLoss!);
+  assert.ok(losses.every(Number.isFinite), losses.join(', '));
+  const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+  assert.ok(mean(losses.slice(-4)) < 0.7 * mean(losses.slice(0, 4)), `the instance loss did not fall: ${losses.map((l) => l.toFixed(3)).join(', ')}`);
+  const manifest = JSON.parse(readFileSync(result.manifest, 'utf8')) as ModelManifest;
+  assert.deepEqual(manifest.embedding, { name: 'embedding', layout: 'NCHW', dims: 8, bandwidth: 1 });
+  assert.deepEqual(manifest.classes.map((c) => c.thing), [false, true, true]);
+  assert.equal(manifest.training?.instances, true);
+  const ort = await import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(result.model);
+  assert.deepEqual(session.outputNames, ['logits', 'embedding']);
+  const run = await session.run({ image: new ort.Tensor('float32', new Float32Array(3 * 64 * 64), [1, 3, 64, 64]) });
+  assert.deepEqual(run.embedding.dims, [1, 8, 64, 64]);
+  await session.release();
+});
+
+test('--instances on a dataset without instance maps is refused with what to do', async (t) => {
+  const root = copySample(t);
+  rmSync(path.join(root, 'instances'), { recursive: true });
+  const { ctx } = recorder();
+  await assert.rejects(train({ root, ...TINY, instances: true, steps: 1, out: tempDir(t) }, ctx), (e: Error) => e instanceof DatasetError && /has an instance map/.test(e.message));
+});
