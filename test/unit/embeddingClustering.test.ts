@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clusterEmbeddings } from '../../src/core/embeddingClustering';
+import { clusterEmbeddings, clusterManyEmbeddings } from '../../src/core/embeddingClustering';
 import { Random } from '../../src/engine/synthetic/random';
 
 /** Points around `centres`, each within `spread` of its centre (what the pull term of the loss gives). */
@@ -60,4 +60,48 @@ test('small clusters become noise (0) and the result is deterministic', () => {
 
 test('a wrong buffer size is refused', () => {
   assert.throws(() => clusterEmbeddings(new Float32Array(5), 2, 3, { bandwidth: 1 }), /expected 2 x 3/);
+});
+
+/** `count` centres on a grid `spacing` apart in the first two of `dims` dimensions. */
+function gridCentres(count: number, dims: number, spacing: number): number[][] {
+  const side = Math.ceil(Math.sqrt(count));
+  return Array.from({ length: count }, (_, i) => [(i % side) * spacing, Math.floor(i / side) * spacing, ...new Array(dims - 2).fill(0.25 * (i % 3))]);
+}
+
+test('sampled clustering gives the partition of the full algorithm on many points', () => {
+  // 36 objects x 1000 pixels, 4 dimensions, margins of the loss (delta_v 0.5, means 3 apart).
+  const { data, truth, count, dims } = blobs(gridCentres(36, 4, 3), 1000, 0.5, 11);
+  const full = clusterEmbeddings(data, count, dims, { bandwidth: 1, minSize: 16 });
+  const sampled = clusterManyEmbeddings(data, count, dims, { bandwidth: 1, minSize: 16, sample: 1024 });
+  assert.ok(samePartition(full, truth), 'the full algorithm finds the objects');
+  assert.ok(samePartition(sampled, full), 'the sampled one finds the same');
+  assert.equal(Math.max(...sampled), 36);
+  assert.ok(!sampled.includes(0));
+});
+
+test('sampled clustering finds an object too small for the sample to see, and keeps minSize over all points', () => {
+  const big = blobs(gridCentres(4, 3, 4), 5000, 0.4, 5);
+  const small = blobs([[20, 20, 0]], 40, 0.4, 6); // 40 of 20040 points: about 2 in a 1024 sample
+  const tiny = blobs([[-20, 0, 0]], 10, 0.2, 8); // under minSize: noise
+  const data = new Float32Array([...big.data, ...small.data, ...tiny.data]);
+  const count = big.count + small.count + tiny.count;
+  const labels = clusterManyEmbeddings(data, count, 3, { bandwidth: 1, minSize: 16, sample: 1024 });
+  const smallLabels = new Set(labels.slice(big.count, big.count + small.count));
+  assert.equal(smallLabels.size, 1);
+  assert.ok(!smallLabels.has(0), 'the small object is found');
+  assert.ok(labels.slice(big.count + small.count).every((l) => l === 0), 'the tiny one is noise');
+  assert.ok(samePartition(labels.slice(0, big.count), big.truth));
+  assert.equal(Math.max(...labels), 5);
+  assert.deepEqual(clusterManyEmbeddings(data, count, 3, { bandwidth: 1, minSize: 16, sample: 1024 }), labels, 'deterministic');
+});
+
+test('diffuse embeddings (an untrained model) still end, every point labelled or noise', () => {
+  const rng = new Random(3);
+  const count = 6000;
+  const data = Float32Array.from({ length: count * 2 }, () => rng.next() * 40);
+  const labels = clusterManyEmbeddings(data, count, 2, { bandwidth: 0.5, minSize: 16, sample: 512 });
+  assert.equal(labels.length, count);
+  const sizes = new Map<number, number>();
+  for (const l of labels) sizes.set(l, (sizes.get(l) ?? 0) + 1);
+  for (const [l, n] of sizes) if (l !== 0) assert.ok(n >= 16, `cluster ${l} has ${n} points`);
 });
