@@ -170,3 +170,59 @@ function dist2(data: Float32Array, base: number, center: Float64Array, dims: num
   }
   return s;
 }
+
+/** Smallest object a pre-label keeps, in pixels: smaller clusters are boundary stragglers or noise (0). */
+export const MIN_INSTANCE_PIXELS = 16;
+/** Instance maps are 16-bit. */
+const MAX_INSTANCE_ID = 0xffff;
+
+export interface InstanceMap {
+  /** Instance id per pixel, 0 = none. */
+  ids: Uint16Array;
+  count: number;
+  /** Objects per thing class id. */
+  perClass: Map<number, number>;
+}
+
+/**
+ * Objects of the thing classes: the pixels of each thing class (in `classIds`, a class id per
+ * pixel) clustered apart in embedding space (`embeddings`: `dims` values per pixel, pixel by
+ * pixel), so that touching objects of one class separate. Ids run 1..N over the whole image in
+ * reading order of each object's first pixel; other classes' pixels, clusters under `minSize`
+ * (default MIN_INSTANCE_PIXELS) and objects beyond 65535 are 0.
+ */
+export function instanceMap(classIds: Uint8Array, embeddings: Float32Array, dims: number, thingIds: Iterable<number>, options: ManyClusterOptions): InstanceMap {
+  const n = classIds.length;
+  if (embeddings.length !== n * dims) throw new Error(`expected ${n} x ${dims} embedding values, got ${embeddings.length}`);
+  const provisional = new Int32Array(n);
+  const classOf: number[] = [0];
+  for (const id of thingIds) {
+    const pixels: number[] = [];
+    for (let i = 0; i < n; i++) if (classIds[i] === id) pixels.push(i);
+    if (pixels.length === 0) continue;
+    const indices = Int32Array.from(pixels);
+    const labels = clusterManyEmbeddings(gather(embeddings, indices, dims), indices.length, dims, { minSize: MIN_INSTANCE_PIXELS, ...options });
+    const base = classOf.length - 1;
+    let most = 0;
+    for (let j = 0; j < indices.length; j++) {
+      if (labels[j] === 0) continue;
+      provisional[indices[j]] = base + labels[j];
+      if (labels[j] > most) most = labels[j];
+    }
+    for (let k = 0; k < most; k++) classOf.push(id);
+  }
+  const renumber = new Int32Array(classOf.length);
+  const ids = new Uint16Array(n);
+  const perClass = new Map<number, number>([...thingIds].map((id) => [id, 0]));
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const p = provisional[i];
+    if (p === 0) continue;
+    if (renumber[p] === 0) {
+      renumber[p] = count < MAX_INSTANCE_ID ? ++count : -1;
+      if (renumber[p] > 0) perClass.set(classOf[p], perClass.get(classOf[p])! + 1);
+    }
+    if (renumber[p] > 0) ids[i] = renumber[p];
+  }
+  return { ids, count, perClass };
+}

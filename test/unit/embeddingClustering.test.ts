@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clusterEmbeddings, clusterManyEmbeddings } from '../../src/core/embeddingClustering';
+import { clusterEmbeddings, clusterManyEmbeddings, instanceMap } from '../../src/core/embeddingClustering';
 import { Random } from '../../src/engine/synthetic/random';
 
 /** Points around `centres`, each within `spread` of its centre (what the pull term of the loss gives). */
@@ -104,4 +104,30 @@ test('diffuse embeddings (an untrained model) still end, every point labelled or
   const sizes = new Map<number, number>();
   for (const l of labels) sizes.set(l, (sizes.get(l) ?? 0) + 1);
   for (const [l, n] of sizes) if (l !== 0) assert.ok(n >= 16, `cluster ${l} has ${n} points`);
+});
+
+test('instance map: touching objects of a thing class split by embedding, stuff gets none, ids in reading order', () => {
+  // 12 x 4 image: class 1 (thing) on columns 0..7, class 2 (stuff) on 8..11. Embedding: 0 on
+  // columns 0..3, 5 on 4..7 (two touching objects), 9 on the stuff. minSize 4 pixels.
+  const W = 12;
+  const H = 4;
+  const classIds = new Uint8Array(W * H);
+  const emb = new Float32Array(W * H);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      classIds[y * W + x] = x < 8 ? 1 : 2;
+      emb[y * W + x] = x < 4 ? 0 : x < 8 ? 5 : 9;
+    }
+  }
+  classIds[3 * W + 11] = 1; // a lone pixel of the thing class: under minSize
+  emb[3 * W + 11] = 20;
+  const map = instanceMap(classIds, emb, 1, [1], { bandwidth: 1, minSize: 4 });
+  assert.equal(map.count, 2);
+  assert.deepEqual(map.perClass, new Map([[1, 2]]));
+  assert.deepEqual(Array.from(map.ids.slice(0, W)), [1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0]);
+  assert.equal(map.ids[3 * W + 11], 0);
+  assert.equal(map.ids.filter((v) => v === 1).length, 16);
+  const none = instanceMap(classIds, emb, 1, [2], { bandwidth: 1, minSize: 4 });
+  assert.equal(none.count, 1, 'one object of class 2 when it is the thing class');
+  assert.throws(() => instanceMap(classIds, new Float32Array(3), 1, [1], { bandwidth: 1 }), /expected 48 x 1/);
 });
