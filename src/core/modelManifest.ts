@@ -109,6 +109,19 @@ export function validateManifest(json: unknown, file: string): ManifestResult {
     oneOf(output, 'output', 'layout', ['NCHW', 'NHWC']);
     oneOf(output, 'output', 'kind', ['logits', 'probabilities', 'labels']);
   }
+  if (json.embedding !== undefined) {
+    const e = json.embedding;
+    if (!isObject(e)) error('embedding', `must be an object (name, layout, dims, bandwidth), got ${show(e)}`);
+    else {
+      if (typeof e.name !== 'string' || !e.name) error('embedding.name', `must be the model's embedding output name, got ${show(e.name)}`);
+      else if (isObject(json.output) && e.name === output.name) error('embedding.name', `must differ from output.name ("${e.name}"): the embeddings are a second output`);
+      oneOf(e, 'embedding', 'layout', ['NCHW', 'NHWC']);
+      if (!Number.isInteger(e.dims) || (e.dims as number) < 1 || (e.dims as number) > 64) error('embedding.dims', `must be an integer from 1 to 64 (values per pixel), got ${show(e.dims)}`);
+      if (typeof e.bandwidth !== 'number' || !Number.isFinite(e.bandwidth) || e.bandwidth <= 0) {
+        error('embedding.bandwidth', `must be a positive number (the clustering radius in embedding space, about delta_v of the loss), got ${show(e.bandwidth)}`);
+      }
+    }
+  }
   if (json.training !== undefined && !isObject(json.training)) error('training', `must be an object, got ${show(json.training)}`);
   if (errors.length > 0 || !byId) return { ok: false, errors };
   const manifest = { ...json, classes: (json.classes as { id: number }[]).map((c) => byId.get(c.id)!), ignoreIndex: classCheck.ok ? classCheck.config.ignoreIndex : DEFAULT_IGNORE_INDEX };
@@ -181,6 +194,27 @@ export function checkManifestAgainstModel(m: ModelManifest, inputs: TensorInfo[]
       if (typeof channels === 'number' && channels !== m.classes.length) {
         errors.push(`${shape} has ${channels} channels (${m.output.layout}) but the manifest lists ${m.classes.length} classes: channel k is classes[k]`);
       }
+    }
+  }
+  if (m.embedding) errors.push(...checkEmbedding(m.embedding, outputs, model, describe(outputs)));
+  return errors;
+}
+
+/** The embedding output: present, float32, [N, dims, H, W] (NCHW) or [N, H, W, dims] (NHWC). */
+function checkEmbedding(e: NonNullable<ModelManifest['embedding']>, outputs: TensorInfo[], model: string, all: string): string[] {
+  const out = outputs.find((t) => t.name === e.name);
+  if (!out) return [`${model} has no output "${e.name}" (manifest embedding.name); its outputs: ${all}`];
+  const errors: string[] = [];
+  const shape = `embedding output "${out.name}" [${out.shape.join(', ')}]`;
+  if (out.type !== 'float32') errors.push(`${shape} is ${out.type}; embeddings must be float32`);
+  if (out.shape.length !== 4) {
+    errors.push(`${shape} has ${out.shape.length} dimensions; embeddings need 4 (${e.layout}: embedding.dims ${e.dims} values per pixel)`);
+  } else {
+    const channels = out.shape[e.layout === 'NCHW' ? 1 : 3];
+    if (typeof channels === 'number' && channels !== e.dims) {
+      const other = out.shape[e.layout === 'NCHW' ? 3 : 1];
+      const hint = other === e.dims ? `; it looks ${e.layout === 'NCHW' ? 'NHWC' : 'NCHW'}: is embedding.layout "${e.layout}" right?` : '';
+      errors.push(`${shape} has ${channels} channels (${e.layout}) but the manifest says embedding.dims ${e.dims}${hint}`);
     }
   }
   return errors;

@@ -67,6 +67,8 @@ export interface PredictResult {
   /** Absolute paths of the pre-label PNG and its sidecar. */
   prelabel: string;
   sidecar: string;
+  /** Absolute path of the instance map (`prelabels/instances/<key>.png`), for an instance-capable model. */
+  instances?: string;
   info: PrelabelSidecar;
   notice?: string;
 }
@@ -97,7 +99,10 @@ export interface PrelabelSidecar {
   executionProvider: ExecutionProvider;
   /** How the image reached the model. */
   mode: 'resize' | 'tile';
-  classes: { id: number; name: string; pixels: number }[];
+  /** Pixels of each class; objects of each thing class when the model is instance-capable. */
+  classes: { id: number; name: string; pixels: number; instances?: number }[];
+  /** Objects in the instance map `instances/<key>.png` (instance-capable models only). */
+  instances?: number;
   /** Mean over pixels of the winning class's probability; null for a labels-only model. */
   meanConfidence: number | null;
   /** Mean over pixels of the entropy of the class probabilities divided by log(classes): 0 certain, 1 uniform; null for a labels-only model. */

@@ -162,3 +162,30 @@ export function writeModel(dir: string, name: string, bytes: Uint8Array, io: Pic
   return { onnx: onnxPath, manifest };
 }
 
+
+/**
+ * An instance-capable pixel model: the 1x1-convolution logits of `pixelModel` (weights `W`, `B`)
+ * and a second output, `embedding`, a 1x1 convolution `E` of x = rgb / 255 (one row per embedding
+ * dimension): objects of one class whose colours differ get embeddings that differ.
+ */
+export function instancePixelModel(
+  dir: string,
+  name: string,
+  options: { W: number[][]; B: number[]; E: number[][]; embeddingLayout?: 'NCHW' | 'NHWC'; bandwidth?: number; classes: ModelManifest['classes'] },
+  manifest: Partial<ModelManifest['input']> = {},
+): BuiltModel {
+  const { W, B, E, embeddingLayout = 'NCHW', bandwidth = 0.5, classes } = options;
+  const g = new GraphBuilder();
+  const x = g.input('image', DataType.FLOAT, ['N', 3, 'H', 'W']);
+  const logits = g.node('Conv', [x, g.constant(W.flat(), [W.length, 3, 1, 1]), g.constant(B)], { kernel_shape: [1, 1] });
+  g.output(logits, 'scores', DataType.FLOAT, ['N', W.length, 'H', 'W']);
+  let emb = g.node('Conv', [x, g.constant(E.flat(), [E.length, 3, 1, 1])], { kernel_shape: [1, 1] });
+  if (embeddingLayout === 'NHWC') emb = g.node('Transpose', [emb], { perm: [0, 2, 3, 1] });
+  g.output(emb, 'embedding', DataType.FLOAT, embeddingLayout === 'NCHW' ? ['N', E.length, 'H', 'W'] : ['N', 'H', 'W', E.length]);
+  return writeModel(dir, name, g.toBytes(13, name), {
+    classes,
+    input: { name: 'image', layout: 'NCHW', channels: 3, mode: 'resize', size: [64, 64], mean: PIXEL_MEAN, std: PIXEL_STD, ...manifest },
+    output: { name: 'scores', layout: 'NCHW', kind: 'logits' },
+    embedding: { name: 'embedding', layout: embeddingLayout, dims: E.length, bandwidth },
+  });
+}

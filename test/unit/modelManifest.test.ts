@@ -96,3 +96,35 @@ test('a second input is refused', () => {
   const errors = checkManifestAgainstModel(manifest(), [INPUT, { name: 'mask', type: 'float32', shape: ['N', 1, 'H', 'W'] }], [OUTPUT], 'm.onnx');
   assert.match(errors.join('\n'), /has 2 inputs .*pre-labelling feeds one image input/);
 });
+
+const EMBEDDING = { name: 'embedding', layout: 'NCHW', dims: 4, bandwidth: 0.75 };
+
+test('an embedding output is validated field by field', () => {
+  const good = validateManifest({ ...structuredClone(GOOD), embedding: EMBEDDING }, 'm.json');
+  assert.ok(good.ok, JSON.stringify(good));
+  assert.deepEqual(good.manifest.embedding, EMBEDDING);
+  const bad = validateManifest({ ...structuredClone(GOOD), embedding: { name: 'logits', layout: 'CHW', dims: 0, bandwidth: -1 } }, 'm.json');
+  assert.equal(bad.ok, false);
+  const text = (bad as { errors: string[] }).errors.join('\n');
+  assert.match(text, /m\.json: embedding\.name: must differ from output\.name \("logits"\)/);
+  assert.match(text, /m\.json: embedding\.layout: must be one of "NCHW", "NHWC", got "CHW"/);
+  assert.match(text, /m\.json: embedding\.dims: must be an integer from 1 to 64/);
+  assert.match(text, /m\.json: embedding\.bandwidth: must be a positive number/);
+  const notObject = validateManifest({ ...structuredClone(GOOD), embedding: 'emb' }, 'm.json');
+  assert.match((notObject as { errors: string[] }).errors.join('\n'), /m\.json: embedding: must be an object/);
+});
+
+test('the embedding output is checked against the model: name, type, rank, channels on the layout axis', () => {
+  const m = { ...manifest(), embedding: { ...EMBEDDING } } as ModelManifest;
+  const emb = (shape: (number | string)[], type = 'float32', name = 'embedding'): TensorInfo => ({ name, type, shape });
+  assert.deepEqual(checkManifestAgainstModel(m, [INPUT], [OUTPUT, emb(['N', 4, 'H', 'W'])], 'm.onnx'), []);
+  assert.deepEqual(checkManifestAgainstModel(m, [INPUT], [OUTPUT, emb(['N', 'C', 'H', 'W'])], 'm.onnx'), [], 'a symbolic channel count is checked when it runs');
+  const check = (outputs: TensorInfo[]) => checkManifestAgainstModel(m, [INPUT], outputs, 'm.onnx').join('\n');
+  assert.match(check([OUTPUT]), /m\.onnx has no output "embedding" \(manifest embedding\.name\); its outputs: "logits" float32/);
+  assert.match(check([OUTPUT, emb(['N', 4, 'H', 'W'], 'float16')]), /embedding output "embedding" \[N, 4, H, W\] is float16; embeddings must be float32/);
+  assert.match(check([OUTPUT, emb(['N', 4, 'H'])]), /embedding output "embedding" \[N, 4, H\] has 3 dimensions; embeddings need 4/);
+  assert.match(check([OUTPUT, emb(['N', 8, 'H', 'W'])]), /embedding output "embedding" \[N, 8, H, W\] has 8 channels \(NCHW\) but the manifest says embedding\.dims 4$/);
+  assert.match(check([OUTPUT, emb([1, 64, 64, 4])]), /has 64 channels \(NCHW\) but the manifest says embedding\.dims 4; it looks NHWC: is embedding\.layout "NCHW" right\?/);
+  const nhwc = { ...m, embedding: { ...EMBEDDING, layout: 'NHWC' as const } };
+  assert.deepEqual(checkManifestAgainstModel(nhwc, [INPUT], [OUTPUT, emb([1, 64, 64, 4])], 'm.onnx'), []);
+});

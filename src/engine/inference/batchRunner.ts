@@ -4,7 +4,7 @@
  * whose windows are all done is handed on (to be finished elsewhere) while the model runs the next batch.
  */
 import * as ort from 'onnxruntime-node';
-import { ClassDef } from '../../core/classes';
+import { ClassDef, thingClassIds } from '../../core/classes';
 import { ModelManifest } from '../../core/modelManifest';
 import { LoadedModel } from './model';
 import { FinishJob, ScoresPart, tileOrigins } from './scores';
@@ -38,6 +38,11 @@ export class BatchRunner<T> {
   private input?: Float32Array;
   private readonly manifest: ModelManifest;
   private readonly lut: Float32Array[];
+  /**
+   * The model's classes that split into objects: as the dataset's segment.json marks them ("thing"),
+   * else as the manifest does (else every class but 0).
+   */
+  private readonly thingIds: number[];
   /** Seconds spent inside the model's run() (for benches and reports). */
   runSeconds = 0;
 
@@ -58,6 +63,8 @@ export class BatchRunner<T> {
     if (model.fixedBatch) this.batch = model.fixedBatch;
     const { mean, std } = this.manifest.input;
     // Normalisation of an 8-bit value is a table lookup per channel.
+    const marks = palette.some((c) => c.thing !== undefined) ? thingClassIds(palette) : thingClassIds(this.manifest.classes);
+    this.thingIds = this.manifest.classes.map((c) => c.id).filter((id) => marks.has(id));
     this.lut = mean.map((m, c) => Float32Array.from({ length: 256 }, (_, v) => (v - m) / std[c]));
   }
 
@@ -84,6 +91,7 @@ export class BatchRunner<T> {
         classIds: m.classes.map((c) => c.id),
         ignoreIndex: this.ignoreIndex,
         palette: this.palette,
+        ...(m.embedding ? { embedding: { layout: m.embedding.layout, dims: m.embedding.dims, parts: [], bandwidth: m.embedding.bandwidth, thingIds: this.thingIds } } : {}),
       },
     };
     for (const { x, y } of origins) {
@@ -116,14 +124,20 @@ export class BatchRunner<T> {
     const started = performance.now();
     const outputs = await this.model.session.run({ [m.input.name]: new ort.Tensor('float32', input, shape) });
     this.runSeconds += (performance.now() - started) / 1000;
-    const out = outputs[m.output.name];
-    const data = out.data as ScoresPart['data'];
-    const per = data.length / out.dims[0];
     const [oh, ow] = this.model.outputSize;
+    // Copies of each window's slice, so that they can be transferred to a finishing thread on their own.
+    const slices = (name: string) => {
+      const out = outputs[name];
+      const data = out.data as ScoresPart['data'];
+      const per = data.length / out.dims[0];
+      return windows.map((win, i) => ({ data: data.slice(i * per, (i + 1) * per), height: oh, width: ow, x: win.x, y: win.y }));
+    };
+    const scores = slices(m.output.name);
+    const embeddings = m.embedding ? slices(m.embedding.name) : undefined;
     windows.forEach((win, i) => {
       const image = win.image;
-      // A copy of this window's slice, so it can be transferred to a finishing thread on its own.
-      image.job.parts.push({ data: data.slice(i * per, (i + 1) * per), height: oh, width: ow, x: win.x, y: win.y });
+      image.job.parts.push(scores[i]);
+      if (embeddings) image.job.embedding!.parts.push(embeddings[i]);
       if (--image.remaining === 0) this.onImage(image.tag, image.job);
     });
   }

@@ -134,8 +134,9 @@ async function dryRun(session: ort.InferenceSession, m: ModelManifest, batch: nu
   const [h, w] = m.input.size;
   const shape = m.input.layout === 'NCHW' ? [batch, m.input.channels, h, w] : [batch, h, w, m.input.channels];
   let out: ort.Tensor;
+  let result: ort.InferenceSession.ReturnType;
   try {
-    const result = await session.run({ [m.input.name]: new ort.Tensor('float32', new Float32Array(batch * m.input.channels * h * w), shape) });
+    result = await session.run({ [m.input.name]: new ort.Tensor('float32', new Float32Array(batch * m.input.channels * h * w), shape) });
     out = result[m.output.name];
   } catch (e) {
     throw new ModelError(`model ${file} fails on an input of the manifest's size [${shape.join(', ')}]: ${firstLine((e as Error).message)}`);
@@ -156,6 +157,15 @@ async function dryRun(session: ort.InferenceSession, m: ModelManifest, batch: nu
     size = m.output.layout === 'NCHW' ? [dims[2], dims[3]] : [dims[1], dims[2]];
   }
   if (dims[0] !== batch) throw new ModelError(`${where}: the batch dimension changed from ${batch} to ${dims[0]}`);
+  if (m.embedding) {
+    const e = result[m.embedding.name].dims;
+    const at = `model ${file}: embedding output "${m.embedding.name}" for an input [${shape.join(', ')}] is [${e.join(', ')}]`;
+    const [eh, ew, dims] = m.embedding.layout === 'NCHW' ? [e[2], e[3], e[1]] : [e[1], e[2], e[3]];
+    if (e.length !== 4 || dims !== m.embedding.dims) throw new ModelError(`${at}: expected ${m.embedding.dims} values per pixel (embedding.dims, ${m.embedding.layout})`);
+    if (e[0] !== batch || eh !== size[0] || ew !== size[1]) {
+      throw new ModelError(`${at}: embeddings must come at the class output's size [${batch}, ${size.join(', ')}] (output "${m.output.name}"), pixel for pixel`);
+    }
+  }
   if (m.input.mode === 'tile' && (size[0] !== h || size[1] !== w)) {
     throw new ModelError(`${where}: tiles are blended pixel for pixel, so tile mode needs the output at the input's size ${h}x${w}; use "mode": "resize" for this model`);
   }

@@ -1,12 +1,15 @@
 /**
  * From a model's raw output for one image to a pre-label: scores resized (bilinear) or blended
  * from overlapping tiles, class id per pixel, per-class pixel counts, mean confidence, mean
- * entropy, and the palette PNG. Pure computation on typed arrays: it runs in worker threads
+ * entropy, and the palette PNG; for instance-capable models, the embeddings resized or blended the
+ * same way and clustered into objects (the 16-bit instance map). Pure computation on typed arrays: it runs in worker threads
  * (finishPool.ts) while the model works on the next batch.
  */
 import { ClassDef } from '../../core/classes';
 import { deflateSync } from 'node:zlib';
 import { encodeMaskPng } from '../../core/maskCodec';
+import { instanceMap } from '../../core/embeddingClustering';
+import { encodeLabelPng } from '../../core/labelPng';
 
 export type ScoresKind = 'logits' | 'probabilities' | 'labels';
 type Numbers = Float32Array | Float64Array | Int32Array | Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | BigInt64Array;
@@ -19,6 +22,27 @@ export interface ScoresPart {
   /** Where the window's top-left corner sits in the image (tile mode; 0, 0 when resized). */
   x: number;
   y: number;
+}
+
+/** An output sampled over the image like the scores: resized from one window or blended from tiles. */
+interface Field {
+  width: number;
+  height: number;
+  layout: 'NCHW' | 'NHWC';
+  /** Values per pixel. */
+  channels: number;
+  overlap: number;
+  parts: ScoresPart[];
+}
+
+/** The embedding output of an instance-capable model, for one image. */
+export interface EmbeddingJob {
+  layout: 'NCHW' | 'NHWC';
+  dims: number;
+  parts: ScoresPart[];
+  bandwidth: number;
+  /** Classes whose pixels are clustered into objects. */
+  thingIds: number[];
 }
 
 export interface FinishJob {
@@ -37,6 +61,7 @@ export interface FinishJob {
   ignoreIndex: number;
   /** The classes whose colours the PNG's palette carries (the dataset's). */
   palette: ClassDef[];
+  embedding?: EmbeddingJob;
 }
 
 export interface FinishResult {
@@ -47,6 +72,8 @@ export interface FinishResult {
   pixels: number[];
   meanConfidence: number | null;
   meanEntropy: number | null;
+  /** The instance map (16-bit grey PNG), with its number of objects and objects per thing class id. */
+  instances?: { png: Uint8Array; count: number; perClass: [number, number][] };
 }
 
 export function finishPrediction(job: FinishJob): FinishResult {
@@ -57,9 +84,16 @@ export function finishPrediction(job: FinishJob): FinishResult {
     labelsToIds(job, ids);
   } else {
     const scores = new RowStats(job, ids);
-    if (job.mode === 'resize') resizeRows(planar(job, job.parts[0]), job.parts[0], W, H, job.channels, scores);
-    else blendTiles(job, scores);
+    sample(job, job.mode, scores);
     stats = scores.means();
+  }
+  let instances: FinishResult['instances'];
+  if (job.embedding) {
+    const e = job.embedding;
+    const rows = new PixelRows(e.dims, W * H);
+    sample({ ...job, layout: e.layout, channels: e.dims, parts: e.parts }, job.mode, rows);
+    const map = instanceMap(ids, rows.values, e.dims, e.thingIds, { bandwidth: e.bandwidth });
+    instances = { png: encodeLabelPng({ width: W, height: H, samples: map.ids }), count: map.count, perClass: [...map.perClass] };
   }
   const hist = new Float64Array(256);
   for (let i = 0; i < ids.length; i++) hist[ids[i]]++;
@@ -70,7 +104,37 @@ export function finishPrediction(job: FinishJob): FinishResult {
     pixels: job.classIds.map((id) => hist[id]),
     meanConfidence: stats ? stats.confidence : null,
     meanEntropy: stats ? stats.entropy : null,
+    ...(instances ? { instances } : {}),
   };
+}
+
+/** Receives an output sampled over the image, row by row. */
+interface RowSink {
+  /** Row `Y` of the image: value c at column X is `src[start + c * plane + X]`. */
+  row(src: Float32Array, start: number, plane: number, W: number, Y: number): void;
+}
+
+/** The field over the image: bilinear from one window, or blended from overlapping tiles. */
+function sample(field: Field, mode: 'resize' | 'tile', sink: RowSink): void {
+  if (mode === 'resize') resizeRows(planar(field, field.parts[0]), field.parts[0], field.width, field.height, field.channels, sink);
+  else blendTiles(field, sink);
+}
+
+/** Keeps the rows, pixel by pixel (`channels` values each): what clustering reads. */
+class PixelRows implements RowSink {
+  readonly values: Float32Array;
+
+  constructor(private readonly channels: number, pixels: number) {
+    this.values = new Float32Array(channels * pixels);
+  }
+
+  row(src: Float32Array, start: number, plane: number, W: number, Y: number): void {
+    const { channels: C, values } = this;
+    for (let c = 0; c < C; c++) {
+      const from = start + c * plane;
+      for (let X = 0, o = Y * W * C + c; X < W; X++, o += C) values[o] = src[from + X];
+    }
+  }
 }
 
 /** Tile origins along one axis: evenly spread, first at 0, last flush with the end, overlapping by at least `overlap`. */
@@ -102,7 +166,7 @@ function logTableFor(classes: number): Float64Array {
 }
 
 /** Accumulates, row by row, the class id of each pixel and the confidence and entropy sums. */
-class RowStats {
+class RowStats implements RowSink {
   private confidence = 0;
   private entropy = 0;
   private readonly C: number;
@@ -115,7 +179,6 @@ class RowStats {
     this.logits = job.kind === 'logits';
   }
 
-  /** Row `Y` of the image: value of class c at column X is `src[start + c * plane + X]`. */
   row(src: Float32Array, start: number, plane: number, W: number, Y: number): void {
     if (this.logits) this.logitsRow(src, start, plane, W, Y * W);
     else this.probabilitiesRow(src, start, plane, W, Y * W);
@@ -200,8 +263,8 @@ class RowStats {
   }
 }
 
-/** Scores of a part as float32 [C, h, w]. */
-function planar(job: FinishJob, part: ScoresPart): Float32Array {
+/** Values of a part as float32 [C, h, w]. */
+function planar(job: Field, part: ScoresPart): Float32Array {
   const { data, height: h, width: w } = part;
   const C = job.channels;
   const src = data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
@@ -211,8 +274,8 @@ function planar(job: FinishJob, part: ScoresPart): Float32Array {
   return out;
 }
 
-/** Half-pixel bilinear resize of [C, h, w] scores to W x H, one row at a time (same size: no copy). */
-function resizeRows(src: Float32Array, part: ScoresPart, W: number, H: number, C: number, stats: RowStats): void {
+/** Half-pixel bilinear resize of [C, h, w] values to W x H, one row at a time (same size: no copy). */
+function resizeRows(src: Float32Array, part: ScoresPart, W: number, H: number, C: number, stats: RowSink): void {
   const { height: h, width: w } = part;
   if (h === H && w === W) {
     for (let Y = 0; Y < H; Y++) stats.row(src, Y * W, H * W, W, Y);
@@ -247,8 +310,8 @@ function resizeRows(src: Float32Array, part: ScoresPart, W: number, H: number, C
   }
 }
 
-/** Weighted average of overlapping windows' scores (weights ramp over the overlap), then statistics. */
-function blendTiles(job: FinishJob, stats: RowStats): void {
+/** Weighted average of overlapping windows' values (weights ramp over the overlap), row by row. */
+function blendTiles(job: Field, stats: RowSink): void {
   const { width: W, height: H, channels: C } = job;
   const plane = W * H;
   const sum = new Float32Array(C * plane);

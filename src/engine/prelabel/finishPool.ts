@@ -61,7 +61,8 @@ export class FinishPool implements Finisher {
     this.threads[thread].busy++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, thread });
-      const buffers = [...new Set(task.job.parts.map((p) => p.data.buffer as ArrayBuffer))];
+      const parts = [...task.job.parts, ...(task.job.embedding?.parts ?? [])];
+      const buffers = [...new Set(parts.map((p) => p.data.buffer as ArrayBuffer))];
       this.threads[thread].worker.postMessage({ id, task }, buffers);
     });
   }

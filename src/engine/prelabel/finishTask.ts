@@ -18,11 +18,12 @@ export interface FinishTask {
 
 export interface FinishOutcome {
   info: PrelabelSidecar;
-  files: { png: string; sidecar: string };
+  files: { png: string; sidecar: string; instances?: string };
 }
 
 export function runFinishTask({ job, output, key, sidecar, classNames }: FinishTask): FinishOutcome {
   const r = finishPrediction(job);
+  const perClass = new Map(r.instances?.perClass);
   const info: PrelabelSidecar = {
     format: SIDECAR_FORMAT,
     image: sidecar.image,
@@ -32,11 +33,12 @@ export function runFinishTask({ job, output, key, sidecar, classNames }: FinishT
     createdAt: new Date().toISOString(),
     executionProvider: sidecar.executionProvider,
     mode: sidecar.mode,
-    classes: job.classIds.map((id, k) => ({ id, name: classNames[k], pixels: r.pixels[k] })),
+    classes: job.classIds.map((id, k) => ({ id, name: classNames[k], pixels: r.pixels[k], ...(perClass.has(id) ? { instances: perClass.get(id) } : {}) })),
     meanConfidence: round(r.meanConfidence),
     meanEntropy: round(r.meanEntropy),
+    ...(r.instances ? { instances: r.instances.count } : {}),
   };
-  return { info, files: writePrelabelSync(output, key, r.png, info) };
+  return { info, files: writePrelabelSync(output, key, r.png, info, r.instances?.png) };
 }
 
 function round(v: number | null): number | null {

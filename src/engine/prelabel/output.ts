@@ -1,7 +1,8 @@
 /**
  * Writing pre-labels so that nothing is ever half there. Each run writes into its own hidden
  * folder inside the pre-label folder (same file system, so a rename is atomic), then renames the
- * sidecar and, last, the PNG into place: a reader sees a complete pre-label or none. A run that
+ * instance map (instance-capable models), the sidecar and, last, the PNG into place: a reader sees a
+ * complete pre-label or none, and a run that dies between the files is redone (see `select`). A run that
  * dies leaves only its hidden folder, which `sweepPartials` removes (the next run does, and the
  * extension does right after a worker crash).
  */
@@ -9,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, promises as fs, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PRELABEL_INSTANCES } from '../../core/datasetLayout';
 import { DatasetError } from '../../core/problems';
 
 const PREFIX = '.partial-';
@@ -45,23 +47,37 @@ export function closeOutput(output: PrelabelOutput): Promise<void> {
   return fs.rm(output.partial, { recursive: true, force: true });
 }
 
+/** Where the instance map of `key` goes: `<dir>/instances/<key>.png`. */
+export function instancesPath(dir: string, key: string): string {
+  return path.join(dir, PRELABEL_INSTANCES, ...key.split('/')) + '.png';
+}
+
 /**
- * Writes `<dir>/<key>.png` and `<key>.json`; the PNG appears last. Synchronous: it runs in the
- * finishing threads, whose event loop the model never blocks.
+ * Writes `<dir>/<key>.png`, `<key>.json` and, given `instances`, `<dir>/instances/<key>.png`; the
+ * instance map first, the PNG last. Without `instances`, an instance map left by an earlier model
+ * is removed: it belongs to the pre-label being replaced. Synchronous: it runs in the finishing
+ * threads, whose event loop the model never blocks.
  */
-export function writePrelabelSync(output: PrelabelOutput, key: string, png: Uint8Array, sidecar: object): { png: string; sidecar: string } {
+export function writePrelabelSync(output: PrelabelOutput, key: string, png: Uint8Array, sidecar: object, instances?: Uint8Array): { png: string; sidecar: string; instances?: string } {
   const target = path.join(output.dir, ...key.split('/'));
+  const instanceFile = instancesPath(output.dir, key);
   mkdirSync(path.dirname(target), { recursive: true });
+  if (instances) mkdirSync(path.dirname(instanceFile), { recursive: true });
   const temp = path.join(output.partial, randomBytes(8).toString('hex'));
-  const files = { png: `${target}.png`, sidecar: `${target}.json` };
+  const files = { png: `${target}.png`, sidecar: `${target}.json`, ...(instances ? { instances: instanceFile } : {}) };
   try {
     writeFileSync(`${temp}.png`, png);
     writeFileSync(`${temp}.json`, JSON.stringify(sidecar, null, 2) + '\n');
+    if (instances) {
+      writeFileSync(`${temp}.instances.png`, instances);
+      renameSync(`${temp}.instances.png`, instanceFile);
+    } else {
+      rmSync(instanceFile, { force: true });
+    }
     renameSync(`${temp}.json`, files.sidecar);
     renameSync(`${temp}.png`, files.png);
   } catch (e) {
-    rmSync(`${temp}.png`, { force: true });
-    rmSync(`${temp}.json`, { force: true });
+    for (const suffix of ['.png', '.json', '.instances.png']) rmSync(temp + suffix, { force: true });
     throw e;
   }
   return files;

@@ -120,7 +120,9 @@ export async function predictImage(params: PredictParams, model: LoadedModel): P
     await runner.add(item, decoded.decoded!);
     await runner.flush();
     const { info, files } = runFinishTask(finishTask(output, item, model, job!));
-    return { root: target.root, prelabel: files.png, sidecar: files.sidecar, info, ...(model.notice ? { notice: model.notice } : {}) };
+    return {
+      root: target.root, prelabel: files.png, sidecar: files.sidecar, ...(files.instances ? { instances: files.instances } : {}), info, ...(model.notice ? { notice: model.notice } : {}),
+    };
   } finally {
     await closeOutput(output);
   }
@@ -151,14 +153,19 @@ export async function cleanupAfterCrash(folder: string, pid: number): Promise<{ 
   return { output: prelabelDir };
 }
 
-/** Skips images with a human mask and those this very model already pre-labelled (unless `all`). */
+/**
+ * Skips images with a human mask and those this very model already pre-labelled (unless `all`).
+ * For an instance-capable model the instance map is part of the pre-label: without it (a run that
+ * stopped between the files), the image is done again.
+ */
 async function select(target: Target, items: DatasetItem[], model: LoadedModel, all: boolean): Promise<{ todo: DatasetItem[]; skipped: Skipped[] }> {
   if (all) return { todo: items, skipped: [] };
   const reasons = await mapLimit(items, 16, async (item) => {
     if (item.mask) return 'has a human mask';
     if (item.prelabel && item.prelabelInfo) {
       const info = await readSidecar(path.join(target.root, item.prelabelInfo));
-      if (info?.model?.sha256 === model.sha256) return 'already pre-labelled by this model';
+      const whole = !model.manifest.embedding || (item.prelabelInstances !== undefined && typeof info?.instances === 'number');
+      if (info?.model?.sha256 === model.sha256 && whole) return 'already pre-labelled by this model';
     }
     return undefined;
   });
