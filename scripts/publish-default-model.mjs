@@ -81,7 +81,9 @@ Semantic segmentation of darkfield microscopy images into ${manifest.classes.len
 ${manifest.classes.map((c) => `\`${c.id}\` ${c.name}`).join(', ')}. Input: RGB, normalised with the mean
 ${JSON.stringify(manifest.input.mean)} and standard deviation ${JSON.stringify(manifest.input.std)} (0..255 scale),
 NCHW, run on ${manifest.input.size[0]}x${manifest.input.size[1]} tiles with ${manifest.input.overlap} pixels of overlap
-(any image size). Output: logits, NCHW, one channel per class. The manifest \`models/default.json\` says all this to
+(any image size). Output: logits, NCHW, one channel per class${manifest.embedding ? `, and \`embedding\`: ${manifest.embedding.dims} values per
+pixel from the instance head (discriminative loss), which pre-labelling clusters into objects of the thing classes
+(${manifest.classes.filter((c) => c.thing).map((c) => c.name).join(', ')}) and writes to \`prelabels/instances/\`` : ''}. The manifest \`models/default.json\` says all this to
 pre-labelling.
 
 ## Architecture
@@ -98,7 +100,7 @@ ${t.semi === 'fixmatch' ? `Semi-supervised (FixMatch-style EMA teacher) with ${t
 ## Training
 
 \`npm run train:default\` (\`segment train samples/darkfield --seed ${t.seed} ...\`): ${t.steps} steps of batch ${t.batch} at
-${t.size} px, AdamW with peak learning rate ${t.lr}, warm-up and cosine decay, cross-entropy${t.dice ? ' + Dice' : ''}, class weights
+${t.size} px, AdamW with peak learning rate ${t.lr}, warm-up and cosine decay, cross-entropy${t.dice ? ' + Dice' : ''}${t.instances ? ' + the discriminative loss on the sample\'s instance maps' : ''}, class weights
 ${t.classWeights}, augmentation (scale, rotation, flips, crop, colour). Backend: ${t.backend}. Trained on ${t.date.slice(0, 10)}.
 The best validation checkpoint (step ${t.bestStep}) was exported.
 
