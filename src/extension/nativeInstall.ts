@@ -85,13 +85,13 @@ export function classifyNpmFailure(output: string, code: number | null, plan: In
         `Training keeps working on the wasm backend${plan.nvidia ? ' and pre-labelling on the CPU' : ''}.`,
     );
   }
-  const lastError = output
+  // npm's first sentence says what went wrong; its key/value lines (code, syscall, path) are the fallback.
+  const errors = output
     .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => /^npm (error|ERR!)/.test(l) && !/A complete log|^npm (error|ERR!)\s*$/.test(l))
-    .slice(-2)
-    .map((l) => l.replace(/^npm (error|ERR!)\s*/, ''))
-    .join(' ');
+    .map((l) => /^npm (?:error|ERR!)\s*(.*)$/.exec(l.trim())?.[1]?.trim())
+    .filter((l): l is string => !!l && !/^A complete log/.test(l));
+  const sentence = errors.find((l) => !/^(code|syscall|path|errno|\w+)$|^(code|syscall|path|errno) /.test(l));
+  const lastError = sentence ?? errors.filter((l) => /^(code|syscall) /.test(l)).join(' ');
   return new InstallError('npm', `npm install failed (exit code ${code ?? 'none'})${lastError ? `: ${lastError}` : ''}. Details are in the Segment Studio output. Nothing was changed.`);
 }
 
