@@ -108,7 +108,7 @@ async function createSession(file: string, bytes: Uint8Array, device: Device): P
       cudaError = firstLine((e as Error).message);
       if (isModelProblem(cudaError)) throw new ModelError(`cannot load model ${file}: ${cudaError}`);
       // The usual case on a machine without it: say what to do rather than which symbol failed.
-      if (/Failed to load shared library/i.test(cudaError)) cudaError = "onnxruntime's CUDA provider is not installed: npm run gpu:install (or the command Segment: Install GPU Acceleration)";
+      if (/Failed to load shared library/i.test(cudaError)) cudaError = "onnxruntime's CUDA provider is not installed: run Segment: Install GPU Acceleration, or npm run gpu:install in a checkout";
       if (device === 'cuda') {
         throw new ModelError(
           `the CUDA execution provider is not available (device "cuda"): ${cudaError}. ` +
