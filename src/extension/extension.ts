@@ -6,6 +6,7 @@ import { registerCommands } from './commands';
 import { registerPrelabel } from './prelabel';
 import { registerTraining } from './training/trainCommand';
 import { registerInspect } from './inspect';
+import { registerGpuInstall } from './gpuInstall';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Segment Studio', { log: true });
@@ -16,6 +17,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerPrelabel(context, worker, log);
   registerTraining(context, worker, log);
   registerInspect(context, worker, log);
+  registerGpuInstall(context, worker, log);
 }
 
 export function deactivate(): void {}

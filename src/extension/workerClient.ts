@@ -4,6 +4,7 @@
  * so integration tests drive it with a real child process.
  */
 import { ChildProcess, fork } from 'node:child_process';
+import * as path from 'node:path';
 import { JobError, JobKind, JobParams, JobProgress, JobResult, WorkerToHost } from '../core/protocol';
 
 export class JobFailedError extends Error {
@@ -20,6 +21,25 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Folders the workers search for optional native packages (SEGMENT_NATIVE_MODULES: each holds a
+ * node_modules), shared by every WorkerClient. Set by the GPU install; a worker started before a
+ * change is replaced when it is next idle, so its training backend and onnxruntime are chosen again.
+ */
+let nativeModuleFolders: string[] = [];
+
+export function setNativeModuleFolders(folders: string[]): void {
+  nativeModuleFolders = [...folders];
+}
+
+/** The worker's environment: the host's, with the native module folders put first in SEGMENT_NATIVE_MODULES. */
+export function workerEnv(base: NodeJS.ProcessEnv = process.env, folders = nativeModuleFolders): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base, ELECTRON_RUN_AS_NODE: '1' };
+  const joined = [...folders, ...(base.SEGMENT_NATIVE_MODULES ?? '').split(path.delimiter)].filter(Boolean);
+  if (joined.length) env.SEGMENT_NATIVE_MODULES = [...new Set(joined)].join(path.delimiter);
+  return env;
+}
+
 interface PendingJob {
   child: ChildProcess;
   resolve(result: unknown): void;
@@ -32,6 +52,8 @@ export class WorkerClient {
   private readonly jobs = new Map<number, PendingJob>();
   private nextId = 1;
   private stderrTail = '';
+  /** SEGMENT_NATIVE_MODULES the running child was started with. */
+  private childNativeModules: string | undefined;
 
   /** `workerPath` is dist/worker.js; `log` receives the worker's stderr and life events. */
   constructor(private readonly workerPath: string, private readonly log: (line: string) => void = () => {}) {}
@@ -66,12 +88,19 @@ export class WorkerClient {
   }
 
   private ensureStarted(): ChildProcess {
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null && this.child.connected) return this.child;
-    this.stderrTail = '';
     // execPath is Electron in desktop VS Code: ELECTRON_RUN_AS_NODE makes it a plain Node.
+    const env = workerEnv();
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null && this.child.connected) {
+      const busy = [...this.jobs.values()].some((job) => job.child === this.child);
+      if (busy || this.childNativeModules === env.SEGMENT_NATIVE_MODULES) return this.child;
+      this.log('restarting the worker: native modules changed');
+      this.child.kill();
+    }
+    this.stderrTail = '';
+    this.childNativeModules = env.SEGMENT_NATIVE_MODULES;
     const child = fork(this.workerPath, [], {
       execPath: process.execPath,
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      env,
       serialization: 'advanced', // structured clone: typed arrays cross as binary, not JSON
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });

@@ -3,7 +3,7 @@
  * model's size) or many (overlapping tiles), windows of any images share batches, and an image
  * whose windows are all done is handed on (to be finished elsewhere) while the model runs the next batch.
  */
-import * as ort from 'onnxruntime-node';
+import { ort } from './ort';
 import { ClassDef, thingClassIds } from '../../core/classes';
 import { ModelManifest } from '../../core/modelManifest';
 import { LoadedModel } from './model';

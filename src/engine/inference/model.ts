@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import { ort } from './ort';
 import { checkManifestAgainstModel, ModelManifest, TensorInfo, validateManifest } from '../../core/modelManifest';
 import { Device, ExecutionProvider } from '../../core/prelabel';
 import { DatasetError } from '../../core/problems';
@@ -23,7 +24,7 @@ export interface LoadedModel {
   file: string;
   manifest: ModelManifest;
   sha256: string;
-  session: ort.InferenceSession;
+  session: InferenceSession;
   provider: ExecutionProvider;
   /** Why `auto` runs on the CPU; absent otherwise. */
   notice?: string;
@@ -90,7 +91,7 @@ async function readManifest(model: string): Promise<ModelManifest> {
   return result.manifest;
 }
 
-async function createSession(file: string, bytes: Uint8Array, device: Device): Promise<{ session: ort.InferenceSession; provider: ExecutionProvider; notice?: string }> {
+async function createSession(file: string, bytes: Uint8Array, device: Device): Promise<{ session: InferenceSession; provider: ExecutionProvider; notice?: string }> {
   // No spinning: onnxruntime's threads otherwise busy-wait between operators and runs, taking the
   // cores that decoding and finishing need (measured: pipeline overhead 30-60 -> 5-17 CPU ms/image).
   const open = (provider: ExecutionProvider) =>
@@ -107,11 +108,11 @@ async function createSession(file: string, bytes: Uint8Array, device: Device): P
       cudaError = firstLine((e as Error).message);
       if (isModelProblem(cudaError)) throw new ModelError(`cannot load model ${file}: ${cudaError}`);
       // The usual case on a machine without it: say what to do rather than which symbol failed.
-      if (/Failed to load shared library/i.test(cudaError)) cudaError = "onnxruntime's CUDA provider is not installed: npm run gpu:install";
+      if (/Failed to load shared library/i.test(cudaError)) cudaError = "onnxruntime's CUDA provider is not installed: run Segment: Install GPU Acceleration, or npm run gpu:install in a checkout";
       if (device === 'cuda') {
         throw new ModelError(
           `the CUDA execution provider is not available (device "cuda"): ${cudaError}. ` +
-            'It needs an NVIDIA GPU with CUDA 12 and cuDNN 9, and onnxruntime-node\'s CUDA provider (npm run gpu:install); or use device "auto" or "cpu".',
+            'It needs an NVIDIA GPU with CUDA 12 and cuDNN 9, and onnxruntime-node\'s CUDA provider (npm run gpu:install, or Segment: Install GPU Acceleration); or use device "auto" or "cpu".',
         );
       }
     }
@@ -130,11 +131,11 @@ function isModelProblem(message: string): boolean {
 }
 
 /** One call on zeros of the declared size: catches what metadata cannot (a size the network cannot take). */
-async function dryRun(session: ort.InferenceSession, m: ModelManifest, batch: number, file: string): Promise<[number, number]> {
+async function dryRun(session: InferenceSession, m: ModelManifest, batch: number, file: string): Promise<[number, number]> {
   const [h, w] = m.input.size;
   const shape = m.input.layout === 'NCHW' ? [batch, m.input.channels, h, w] : [batch, h, w, m.input.channels];
-  let out: ort.Tensor;
-  let result: ort.InferenceSession.ReturnType;
+  let out: Tensor;
+  let result: InferenceSession.ReturnType;
   try {
     result = await session.run({ [m.input.name]: new ort.Tensor('float32', new Float32Array(batch * m.input.channels * h * w), shape) });
     out = result[m.output.name];
@@ -172,7 +173,7 @@ async function dryRun(session: ort.InferenceSession, m: ModelManifest, batch: nu
   return size;
 }
 
-function info(meta: ort.InferenceSession.ValueMetadata): TensorInfo {
+function info(meta: InferenceSession.ValueMetadata): TensorInfo {
   return meta.isTensor ? { name: meta.name, type: meta.type, shape: [...meta.shape] } : { name: meta.name, type: 'non-tensor', shape: [] };
 }
 
