@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { encodeInstancePng } from '../../src/core/maskCodec';
 import { runCli } from '../helpers/cli';
 import { tempDir, writeIdsWithSharp } from '../helpers/dataset';
+import { startWorker } from '../helpers/worker';
 
 const W = 48;
 const H = 32;
@@ -58,7 +59,7 @@ const pred = {
 async function writeDataset(root: string): Promise<void> {
   for (const dir of ['images', 'masks', 'instances', 'prelabels/instances']) mkdirSync(path.join(root, dir), { recursive: true });
   writeFileSync(path.join(root, 'segment.json'), JSON.stringify({ classes: CLASSES, ignoreIndex: 255 }));
-  for (const key of ['a', 'b', 'c', 'd', 'e']) {
+  for (const key of ['a', 'b', 'c', 'd', 'e', 'f']) {
     await sharp({ create: { width: W, height: H, channels: 3, background: '#202020' } }).png().toFile(path.join(root, 'images', `${key}.png`));
   }
   for (const [key, scene] of Object.entries(truth)) {
@@ -72,6 +73,8 @@ async function writeDataset(root: string): Promise<void> {
     await writeIdsWithSharp(path.join(root, 'prelabels', `${key}.png`), scene.cls, W, H);
     if (key !== 'd') writeFileSync(path.join(root, 'prelabels', 'instances', `${key}.png`), encodeInstancePng(scene.inst, W, H));
   }
+  // f: unlabelled, with a predicted instance map and no class pre-label.
+  writeFileSync(path.join(root, 'prelabels', 'instances', 'f.png'), encodeInstancePng(pred.a.inst, W, H));
 }
 
 interface Counts { tp: number; fp: number; fn: number; iouSum: number }
@@ -185,6 +188,14 @@ test('segment eval --json: PQ, SQ, RQ and AP50 of pre-label instance maps equal 
   assert.match(text.stdout, /no predicted instance map for 1 images with instances/);
 });
 
+test('segment stats counts no predicted instance map as a pre-label, image or problem', async (t) => {
+  const root = tempDir(t);
+  await writeDataset(root);
+  const s = (await runCli(['stats', root, '--json'])).done!;
+  assert.deepEqual([s.images, s.labelled, s.prelabelled, s.unlabelled, s.withInstances], [6, 5, 0, 1, 4]);
+  assert.deepEqual(s.problems, []);
+});
+
 test('--pred-instances components: touching objects merge, so PQ falls below that of a correct instance map', async (t) => {
   const root = tempDir(t);
   await writeDataset(root);
@@ -229,4 +240,20 @@ test('a predicted instance map of the wrong size fails its image, naming the fil
   assert.equal(run.code, 1);
   assert.deepEqual(run.done!.failed, [{ path: 'images/b.png', reason: 'prelabels/instances/b.png: predicted instance map is 10x10 but the mask is 48x32' }]);
   assert.equal(run.done!.instances.images, 2);
+});
+
+test('the eval job (what "Segment: Evaluate" draws) equals segment eval, components included; the index job keeps instance maps with their pre-label', async (t) => {
+  const root = tempDir(t);
+  await writeDataset(root);
+  const worker = startWorker(t);
+  for (const mode of ['maps', 'components'] as const) {
+    const job = await worker.run('eval', { root, predInstances: mode });
+    const cli = (await runCli(['eval', root, '--pred-instances', mode, '--json'])).done!;
+    assert.deepEqual(job.instances, cli.instances, mode);
+  }
+  const index = await worker.run('index', { root });
+  assert.deepEqual(index.items.map((i) => [i.key, i.prelabel ?? null, i.prelabelInstances ?? null]), [
+    ['a', 'prelabels/a.png', 'prelabels/instances/a.png'], ['b', 'prelabels/b.png', 'prelabels/instances/b.png'],
+    ['c', 'prelabels/c.png', 'prelabels/instances/c.png'], ['d', 'prelabels/d.png', null], ['e', 'prelabels/e.png', null], ['f', null, null],
+  ]);
 });
