@@ -111,7 +111,7 @@ test('a formatted config parses back to the same config', () => {
 test('the contributed JSON schema accepts what the parser accepts and names the same keys', () => {
   const schema = JSON.parse(readFileSync('schemas/segment.schema.json', 'utf8'));
   assert.deepEqual(Object.keys(schema.properties.folders.properties).sort(), ['images', 'instances', 'masks', 'prelabels']);
-  assert.deepEqual(Object.keys(schema.properties.classes.items.properties).sort(), ['color', 'description', 'id', 'name']);
+  assert.deepEqual(Object.keys(schema.properties.classes.items.properties).sort(), ['color', 'description', 'id', 'name', 'thing']);
   assert.deepEqual(Object.keys(schema.properties).sort(), ['$schema', 'classes', 'description', 'folders', 'ignoreIndex', 'name']);
   const pattern = new RegExp(schema.properties.folders.properties.masks.pattern);
   for (const inside of ['masks', 'a/b', './x']) assert.ok(pattern.test(inside), inside);
