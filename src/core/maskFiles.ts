@@ -3,7 +3,7 @@
  * mode was used, the 16-bit instance map; both through the fast label encoder. The editor webview
  * encodes with these on save; the worker does the same when no webview holds the document.
  */
-import { DatasetItem, DatasetLayout } from './datasetLayout';
+import { DatasetItem, DatasetLayout, PRELABEL_INSTANCES } from './datasetLayout';
 import { encodeLabelPng } from './labelPng';
 import { maskPalette, MaskOptions } from './maskCodec';
 import { EditTarget, Layer, PatchWrite } from './maskPatch';
@@ -42,9 +42,18 @@ export interface WriteMaskResult {
   written: string[];
 }
 
+export interface ItemTargets {
+  mask: string;
+  instances?: string;
+  prelabel: string;
+  /** The pre-label's instance map (instance-capable models). */
+  prelabelInstances: string;
+}
+
 /** Where an item's mask, instance map and pre-label are, or would be written, relative to the root. */
-export function itemTargets(layout: DatasetLayout, item: DatasetItem): { mask: string; instances?: string; prelabel: string } {
+export function itemTargets(layout: DatasetLayout, item: DatasetItem): ItemTargets {
   const prelabel = item.prelabel ?? joinRelative(layout.prelabels, `${item.key}.png`);
+  const prelabelInstances = item.prelabelInstances ?? joinRelative(layout.prelabels, PRELABEL_INSTANCES, `${item.key}.png`);
   for (const group of layout.groups) {
     const inImages = relativeTo(group.images, item.image);
     if (inImages === undefined) continue;
@@ -53,6 +62,7 @@ export function itemTargets(layout: DatasetLayout, item: DatasetItem): { mask: s
       mask: item.mask ?? joinRelative(group.masks, `${stem}.png`),
       instances: item.instances ?? (group.instances !== undefined ? joinRelative(group.instances, `${stem}.png`) : undefined),
       prelabel,
+      prelabelInstances,
     };
   }
   throw new Error(`${item.image} is in no image folder of the dataset`);

@@ -6,7 +6,7 @@ import { ClassDef } from './classes';
 import { DatasetItem } from './datasetLayout';
 import { Layer, Patch, PatchWrite } from './maskPatch';
 import { ItemStatus, ListItemsParams, ListItemsResult, ReviewTarget } from './review';
-import { WriteMaskParams, WriteMaskResult } from './maskFiles';
+import { ItemTargets, WriteMaskParams, WriteMaskResult } from './maskFiles';
 import { DatasetStats, EvalReport, InstanceSource } from './reports';
 import { NextUncertainResult, PredictParams, PredictResult, PrelabelParams, PrelabelResult } from './prelabel';
 import { SegmentConfig } from './segmentConfig';
@@ -54,7 +54,7 @@ export interface LocateResult {
     /** The pre-label folder, relative to the root. */
     prelabels: string;
     /** Where this image's mask, instance map and pre-label live (or would), relative to the root. */
-    targets?: { mask: string; instances?: string; prelabel: string };
+    targets?: ItemTargets;
   };
 }
 

@@ -159,7 +159,7 @@ export function formatSegmentConfig(config: SegmentConfig): string {
   // No "$schema" key: the extension's jsonValidation already applies the schema to every segment.json,
   // and a URL VS Code cannot fetch shows as a warning.
   const out: Record<string, unknown> = {
-    classes: config.classes.map(({ id, name, color }) => ({ id, name, color })),
+    classes: config.classes.map(({ id, name, color, thing }) => ({ id, name, color, ...(thing !== undefined ? { thing } : {}) })),
     ignoreIndex: config.ignoreIndex,
     folders: config.folders,
   };

@@ -21,6 +21,8 @@ export interface TrainParams {
   /** Levels (UNet, SegNet; default 4). */
   depth?: number;
   semi?: SemiMode;
+  /** Adds the instance head (embeddings trained with the discriminative loss on `instances/`). */
+  instances?: boolean;
   /** Optimiser steps; when absent, `epochs` passes over the labelled training images. */
   steps?: number;
   epochs?: number;
@@ -98,6 +100,8 @@ export type TrainEvent =
       unsupervisedLoss?: number;
       /** Semi-supervised only: share of unlabelled pixels whose pseudo-label passed the threshold. */
       confidentFraction?: number;
+      /** With --instances: the discriminative loss (part of supervisedLoss). */
+      instanceLoss?: number;
       lr: number;
       imagesPerSecond: number;
       secondsLeft: number;

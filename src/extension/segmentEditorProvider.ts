@@ -147,7 +147,8 @@ export class SegmentEditorProvider implements vscode.CustomEditorProvider<MaskDo
     const targets = document.targets;
     if (!targets) throw new Error(`${path.basename(document.uri.fsPath)} is in no dataset: there is nowhere to save its mask. Create a segment.json first (the editor offers to).`);
     const accepting = document.base.source === 'prelabel';
-    await this.writeFiles(document, targets);
+    // Accepting a pre-label accepts its instances too (when there are any and instances/ exists in the layout).
+    await this.writeFiles(document, targets, accepting && document.instancesFromPrelabel);
     document.history.markSaved();
     document.startEmpty = false;
     await document.loadBase();
@@ -159,10 +160,11 @@ export class SegmentEditorProvider implements vscode.CustomEditorProvider<MaskDo
   }
 
   /** Encodes the document's layers (in its webview, else in the worker) and writes them atomically. */
-  private async writeFiles(document: MaskDocument, targets: { mask: string; instances?: string }): Promise<void> {
+  private async writeFiles(document: MaskDocument, targets: { mask: string; instances?: string }, withInstances = false): Promise<void> {
     const writes = document.history.unsavedWrites();
     const layers = new Set(layersOf(writes));
     layers.add('mask');
+    if (withInstances) layers.add('instances');
     if (!targets.instances) layers.delete('instances');
     const started = Date.now();
     const session = this.sessions.get(document);

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { formatSegmentConfig, inferSegmentConfig, parseSegmentConfig } from '../../src/core/segmentConfig';
+import { thingClassIds } from '../../src/core/classes';
 
 const valid = {
   classes: [
@@ -118,4 +119,18 @@ test('the contributed JSON schema accepts what the parser accepts and names the 
   for (const outside of ['../x', '/abs', 'C:\\x', '..']) assert.ok(!pattern.test(outside), outside);
   const color = new RegExp(schema.properties.classes.items.properties.color.pattern);
   assert.ok(color.test('#e6194b') && color.test('#FFF') && !color.test('red'));
+});
+
+test('"thing" marks the classes whose pixels split into instances; without it every class but 0 is a thing', () => {
+  const marked = parseSegmentConfig(JSON.stringify({ classes: [{ id: 0, name: 'bg', thing: false }, { id: 1, name: 'tissue', thing: false }, { id: 2, name: 'cell', thing: true }] }));
+  assert.ok(marked.ok);
+  assert.deepEqual([...thingClassIds(marked.config.classes)], [2]);
+  assert.ok(formatSegmentConfig(marked.config).includes('"thing": true'));
+  const unmarked = parseSegmentConfig(JSON.stringify({ classes: [{ id: 0, name: 'bg' }, { id: 1, name: 'a' }, { id: 3, name: 'b' }] }));
+  assert.ok(unmarked.ok);
+  assert.deepEqual([...thingClassIds(unmarked.config.classes)], [1, 3]);
+  const bad = parseSegmentConfig(JSON.stringify({ classes: [{ id: 0, name: 'bg', thing: 'yes' }] }), 'data/segment.json');
+  assert.ok(!bad.ok);
+  assert.match(bad.problems[0].message, /must be true .* or false/);
+  assert.equal(bad.problems[0].field, 'classes[0].thing');
 });

@@ -6,7 +6,7 @@ import { ARCHITECTURE_NAMES, ArchitectureName, BackendChoice, ClassWeighting, Se
 
 const usage =
   'train <root> [--arch unet|deeplab|segnet|fcn8] [--semi none|fixmatch] [--steps N] [--epochs N] [--size S] [--batch B] ' +
-  '[--labelled-fraction f] [--seed K] [--out dir] [--width W] [--depth D] [--lr x] [--class-weights none|inverse|median] [--dice] ' +
+  '[--labelled-fraction f] [--seed K] [--out dir] [--width W] [--depth D] [--lr x] [--class-weights none|inverse|median] [--dice] [--instances] ' +
   '[--val-every N] [--resume ckpt|dir] [--backend auto|tensorflow|wasm] [--threads N] [--json]';
 
 function choice<T extends string>(options: OptionValues, name: string, allowed: readonly T[]): T | undefined {
@@ -45,6 +45,7 @@ export function trainParams(root: string, o: OptionValues): TrainParams {
     lr: number(o, 'lr', { integer: false, min: 1e-7, max: 1 }),
     classWeights: choice<ClassWeighting>(o, 'class-weights', ['none', 'inverse', 'median']),
     dice: o.dice === true ? true : undefined,
+    instances: o.instances === true ? true : undefined,
     valEvery: number(o, 'val-every'),
     resume: o.resume as string | undefined,
     backend: choice<BackendChoice>(o, 'backend', ['auto', 'tensorflow', 'wasm']),
@@ -59,7 +60,7 @@ export const train: CommandSpec = {
   options: {
     arch: { type: 'string' }, semi: { type: 'string' }, steps: { type: 'string' }, epochs: { type: 'string' }, size: { type: 'string' },
     batch: { type: 'string' }, 'labelled-fraction': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
-    width: { type: 'string' }, depth: { type: 'string' }, lr: { type: 'string' }, 'class-weights': { type: 'string' }, dice: { type: 'boolean' },
+    width: { type: 'string' }, depth: { type: 'string' }, lr: { type: 'string' }, 'class-weights': { type: 'string' }, dice: { type: 'boolean' }, instances: { type: 'boolean' },
     'val-every': { type: 'string' }, resume: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' }, 'cache-mb': { type: 'string' },
   },
   async run(positionals, options, { out, ctx }) {
@@ -92,6 +93,7 @@ function describe(e: TrainEvent): string {
         `${e.unlabelledImages} unlabelled images; ${e.steps} steps of ${e.batch} at ${e.size}px, semi-supervised ${e.semi}\n  -> ${e.out}\n`;
     case 'step':
       return `step ${e.step}/${e.steps}  epoch ${e.epoch}  loss ${e.loss.toFixed(4)}${e.unsupervisedLoss !== undefined ? ` (sup ${e.supervisedLoss.toFixed(4)}, unsup ${e.unsupervisedLoss.toFixed(4)}, confident ${percent(e.confidentFraction ?? 0)})` : ''}` +
+        `${e.instanceLoss !== undefined ? `  instances ${e.instanceLoss.toFixed(4)}` : ''}` +
         `  ${e.imagesPerSecond.toFixed(2)} img/s  ${Math.round(e.secondsLeft)} s left\n`;
     case 'epoch':
       return `validation after step ${e.step}: mIoU ${percent(e.valMIoU)}${e.best ? ' (best)' : ''}  ` +

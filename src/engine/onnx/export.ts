@@ -4,7 +4,8 @@
  * layout; kernels permuted from tfjs's [kh, kw, in, out] to [out, in, kh, kw]), batch norm is folded
  * into the convolution before it, and every op reproduces what tfjs computed in training:
  * 'same' padding (SAME_UPPER for strided convolutions), nearest resizing with floor rounding,
- * bilinear with half-pixel centres. Input `image` [N, 3, H, W] normalised; output `logits` [N, K, H, W].
+ * bilinear with half-pixel centres. Input `image` [N, 3, H, W] normalised; output `logits` [N, K, H, W]
+ * and, with the instance head, `embedding` [N, D, H, W].
  */
 import { onnx } from 'onnx-proto';
 import { ConvNode, Graph } from '../training/graph';
@@ -20,6 +21,8 @@ export interface ExportOptions {
   name?: string;
   inputName?: string;
   outputName?: string;
+  /** The instance head's output (graphs with `embedding`). */
+  embeddingName?: string;
 }
 
 class OnnxGraphWriter {
@@ -163,8 +166,10 @@ export function buildOnnxModel(graph: Graph, weights: WeightArrays, options: Exp
     }
     names[index] = out;
   });
-  // Name the output.
+  // Name the outputs.
   g.node('Identity', [names[graph.output]], [], outputName);
+  const embeddingName = options.embeddingName ?? 'embedding';
+  if (graph.embedding !== undefined) g.node('Identity', [names[graph.embedding]], [], embeddingName);
 
   const tensorType = (name: string, dims: (number | string)[]): onnx.IValueInfoProto => ({
     name,
@@ -186,7 +191,10 @@ export function buildOnnxModel(graph: Graph, weights: WeightArrays, options: Exp
       node: g.nodes,
       initializer: g.initializers,
       input: [tensorType(inputName, ['N', graph.inChannels, 'H', 'W'])],
-      output: [tensorType(outputName, ['N', graph.classes, 'H', 'W'])],
+      output: [
+        tensorType(outputName, ['N', graph.classes, 'H', 'W']),
+        ...(graph.embedding !== undefined ? [tensorType(embeddingName, ['N', graph.embeddingDims!, 'H', 'W'])] : []),
+      ],
     },
   };
 }

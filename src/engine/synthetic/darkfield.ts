@@ -6,9 +6,9 @@
 import { Random } from './random';
 
 export const DARKFIELD_CLASSES = [
-  { id: 0, name: 'background', color: '#000000' },
-  { id: 1, name: 'red blood cell', color: '#e6194b' },
-  { id: 2, name: 'spirochaete', color: '#3cb44b' },
+  { id: 0, name: 'background', color: '#000000', thing: false },
+  { id: 1, name: 'red blood cell', color: '#e6194b', thing: true },
+  { id: 2, name: 'spirochaete', color: '#3cb44b', thing: true },
 ];
 
 export interface SyntheticImage {

@@ -16,6 +16,8 @@ export interface ArchOptions {
   /** ASPP atrous rates (DeepLab), at output stride 8. */
   rates?: number[];
   inChannels?: number;
+  /** Adds the instance head: this many embedding values per pixel (0: none). */
+  embeddingDims?: number;
 }
 
 export function isArchitecture(name: string): name is Architecture {
@@ -36,7 +38,7 @@ export function buildArchitecture(arch: Architecture, options: ArchOptions): Gra
 }
 
 /** U-Net (Ronneberger et al. 2015) with batch norm, nearest upsampling and concatenated skips. */
-function unet({ classes, width = 16, depth = 4, inChannels = 3 }: ArchOptions): Graph {
+function unet({ classes, width = 16, depth = 4, inChannels = 3, embeddingDims = 0 }: ArchOptions): Graph {
   if (depth < 2 || depth > 7) throw new Error(`unet depth must be 2..7, got ${depth}`);
   const g = new GraphBuilder(inChannels);
   let x = 0;
@@ -54,8 +56,8 @@ function unet({ classes, width = 16, depth = 4, inChannels = 3 }: ArchOptions): 
     x = g.conv(x, `dec${level}.0`, c);
     x = g.conv(x, `dec${level}.1`, c);
   }
-  x = g.conv(x, 'head', classes, { kernel: 1, bn: false, relu: false });
-  return g.build('unet', x, classes, 2 ** (depth - 1), { width, depth });
+  const logits = g.head(x, 'head', classes);
+  return g.build('unet', logits, classes, 2 ** (depth - 1), { width, depth }, embeddingHead(g, x, embeddingDims));
 }
 
 /**
@@ -63,7 +65,7 @@ function unet({ classes, width = 16, depth = 4, inChannels = 3 }: ArchOptions): 
  * is atrous, then ASPP (1x1, three 3x3 atrous branches, image pooling), a 3x3 fusion, and bilinear
  * upsampling of the logits.
  */
-function deeplab({ classes, width = 16, rates = [2, 4, 6], inChannels = 3 }: ArchOptions): Graph {
+function deeplab({ classes, width = 16, rates = [2, 4, 6], inChannels = 3, embeddingDims = 0 }: ArchOptions): Graph {
   const g = new GraphBuilder(inChannels);
   let x = g.conv(0, 'stem.0', width, { stride: 2 });
   x = g.conv(x, 'stem.1', width);
@@ -83,13 +85,12 @@ function deeplab({ classes, width = 16, rates = [2, 4, 6], inChannels = 3 }: Arc
   branches.push(g.broadcast(pooled, x));
   x = g.conv(g.concat(branches), 'aspp.project', a, { kernel: 1 });
   x = g.conv(x, 'decoder', a);
-  x = g.conv(x, 'head', classes, { kernel: 1, bn: false, relu: false });
-  x = g.upsample(x, 8, 'bilinear');
-  return g.build('deeplab', x, classes, 8, { width, rates });
+  const logits = g.upsample(g.head(x, 'head', classes), 8, 'bilinear');
+  return g.build('deeplab', logits, classes, 8, { width, rates }, embeddingHead(g, x, embeddingDims, 8));
 }
 
 /** SegNet (Badrinarayanan et al. 2017): encoder-decoder whose decoder unpools at the encoder's max positions. */
-function segnet({ classes, width = 16, depth = 4, inChannels = 3 }: ArchOptions): Graph {
+function segnet({ classes, width = 16, depth = 4, inChannels = 3, embeddingDims = 0 }: ArchOptions): Graph {
   if (depth < 2 || depth > 6) throw new Error(`segnet depth must be 2..6, got ${depth}`);
   const g = new GraphBuilder(inChannels);
   let x = 0;
@@ -108,12 +109,12 @@ function segnet({ classes, width = 16, depth = 4, inChannels = 3 }: ArchOptions)
     x = g.conv(x, `dec${level}.0`, c);
     x = g.conv(x, `dec${level}.1`, level > 0 ? c / 2 : c);
   }
-  x = g.conv(x, 'head', classes, { kernel: 1, bn: false, relu: false });
-  return g.build('segnet', x, classes, 2 ** depth, { width, depth });
+  const logits = g.head(x, 'head', classes);
+  return g.build('segnet', logits, classes, 2 ** depth, { width, depth }, embeddingHead(g, x, embeddingDims));
 }
 
 /** FCN-8s (Long et al. 2015): a VGG-style encoder, scores at strides 8, 16 and 32 fused while upsampling. */
-function fcn8({ classes, width = 16, inChannels = 3 }: ArchOptions): Graph {
+function fcn8({ classes, width = 16, inChannels = 3, embeddingDims = 0 }: ArchOptions): Graph {
   const g = new GraphBuilder(inChannels);
   let x = 0;
   const pooled: number[] = [];
@@ -126,10 +127,20 @@ function fcn8({ classes, width = 16, inChannels = 3 }: ArchOptions): Graph {
   });
   x = g.conv(x, 'fc6', width * 16);
   x = g.conv(x, 'fc7', width * 16, { kernel: 1 });
-  const score = (input: number, name: string) => g.conv(input, name, classes, { kernel: 1, bn: false, relu: false });
-  let s = score(x, 'score32');
-  s = g.sum([g.upsample(s, 2, 'bilinear'), score(pooled[3], 'score16')]);
-  s = g.sum([g.upsample(s, 2, 'bilinear'), score(pooled[2], 'score8')]);
-  s = g.upsample(s, 8, 'bilinear');
-  return g.build('fcn8', s, classes, 32, { width });
+  // Scores (or embeddings) at strides 32, 16 and 8, fused while upsampling.
+  const fused = (prefix: string, channels: number) => {
+    let s = g.head(x, `${prefix}32`, channels);
+    s = g.sum([g.upsample(s, 2, 'bilinear'), g.head(pooled[3], `${prefix}16`, channels)]);
+    s = g.sum([g.upsample(s, 2, 'bilinear'), g.head(pooled[2], `${prefix}8`, channels)]);
+    return g.upsample(s, 8, 'bilinear');
+  };
+  const logits = fused('score', classes);
+  return g.build('fcn8', logits, classes, 32, { width }, embeddingDims > 0 ? { node: fused('embed', embeddingDims), dims: embeddingDims } : undefined);
+}
+
+/** The instance head beside the class head: a 1x1 convolution of the same features, upsampled like the logits. */
+function embeddingHead(g: GraphBuilder, features: number, dims: number, upsample = 1): { node: number; dims: number } | undefined {
+  if (dims <= 0) return undefined;
+  const e = g.head(features, 'embed', dims);
+  return { node: upsample > 1 ? g.upsample(e, upsample, 'bilinear') : e, dims };
 }

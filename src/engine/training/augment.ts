@@ -105,7 +105,8 @@ export function outsideMask(t: Affine, width: number, height: number, size: numb
 }
 
 /** Warps labels (channel index per pixel, 255 = ignore) with nearest sampling; outside is ignored. */
-export function warpLabels(labels: Uint8Array, width: number, height: number, t: Affine, size: number, out: Int32Array, offset: number): void {
+/** Nearest-neighbour warp of a label map: `ignore` (and outside the image) becomes IGNORE. Instance maps pass ignore -1. */
+export function warpLabels(labels: Uint8Array | Uint16Array, width: number, height: number, t: Affine, size: number, out: Int32Array, offset: number, ignore = 255): void {
   let o = offset;
   for (let v = 0; v < size; v++) {
     let x = t.b * v + t.c + 0.5;
@@ -118,7 +119,7 @@ export function warpLabels(labels: Uint8Array, width: number, height: number, t:
         continue;
       }
       const l = labels[yi * width + xi];
-      out[o] = l === 255 ? IGNORE : l;
+      out[o] = l === ignore ? IGNORE : l;
     }
   }
 }

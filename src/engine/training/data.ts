@@ -11,6 +11,7 @@ import { ClassDef } from '../../core/classes';
 import { Dataset, absolutePath } from '../dataset';
 import { readRgb, ImageReadError } from '../images';
 import { readCheckedMask } from '../masks';
+import { decodeInstancePng } from '../../core/maskCodec';
 import { mapLimit } from '../files';
 import { Random } from '../synthetic/random';
 import {
@@ -23,7 +24,11 @@ export interface Decoded {
   height: number;
   /** Channel index per pixel, 255 = ignore; absent for unlabelled images. */
   labels?: Uint8Array;
+  /** Instance ids (0 = none), when the image has an instance map and instances train. */
+  instances?: Uint16Array;
 }
+
+const decodedBytes = (d: Decoded) => d.rgb.byteLength + (d.labels?.byteLength ?? 0) + (d.instances?.byteLength ?? 0);
 
 export interface Split {
   train: DatasetItem[];
@@ -115,14 +120,14 @@ export class DecodedCache {
   }
 
   set(key: string, value: Decoded): void {
-    const size = value.rgb.byteLength + (value.labels?.byteLength ?? 0);
+    const size = decodedBytes(value);
     if (size > this.budget) return; // larger than the whole budget: decode again when needed
     this.entries.set(key, value);
     this.bytes += size;
     for (const [k, v] of this.entries) {
       if (this.bytes <= this.budget) break;
       this.entries.delete(k);
-      this.bytes -= v.rgb.byteLength + (v.labels?.byteLength ?? 0);
+      this.bytes -= decodedBytes(v);
     }
     this.peakBytes = Math.max(this.peakBytes, this.bytes);
   }
@@ -137,6 +142,8 @@ export interface Batch {
   images: Float32Array;
   /** [n, size, size] channel index or IGNORE. */
   labels: Int32Array;
+  /** [n, size, size] instance ids (<= 0: none), when instances train. */
+  instances?: Int32Array;
   count: number;
 }
 
@@ -158,6 +165,8 @@ export interface DataOptions {
   std: number[];
   geometry?: Partial<Omit<GeometryOptions, 'size'>>;
   cacheBytes: number;
+  /** Read instance maps too (the instance head trains). */
+  instances?: boolean;
   /** Called once for each image that cannot be read (it is then skipped). */
   onSkip: (file: string, reason: string) => void;
 }
@@ -195,6 +204,7 @@ export class DataSource {
       return undefined;
     }
     if (withLabels && item.mask) decoded.labels = await this.readLabels(item, decoded);
+    if (withLabels && item.instances && this.options.instances) decoded.instances = await this.readInstances(item, decoded);
     this.cache.set(cacheKey, decoded);
     return decoded;
   }
@@ -209,6 +219,20 @@ export class DataSource {
     return out;
   }
 
+  /** The instance map; one that does not fit its image stops training. */
+  async readInstances(item: DatasetItem, size: { width: number; height: number }): Promise<Uint16Array> {
+    let map;
+    try {
+      map = decodeInstancePng(await fs.readFile(absolutePath(this.dataset, item.instances!)));
+    } catch (e) {
+      throw new DatasetError(`${item.instances}: ${(e as Error).message}`);
+    }
+    if (map.width !== size.width || map.height !== size.height) {
+      throw new DatasetError(`${item.instances}: the instance map is ${map.width}x${map.height}, its image ${size.width}x${size.height}`);
+    }
+    return map.ids;
+  }
+
   /**
    * A labelled batch: `items` decoded, warped by geometry drawn from `rng`, weak colour jitter.
    * Unreadable images are replaced by the next readable one of `pool`.
@@ -219,15 +243,17 @@ export class DataSource {
     const decoded = await this.loadAll(items, pool, true);
     const images = new Float32Array(decoded.length * plane * 3);
     const labels = new Int32Array(decoded.length * plane);
+    const instances = this.options.instances ? new Int32Array(decoded.length * plane) : undefined;
     const tmp = new Float32Array(plane * 3);
     decoded.forEach((d, i) => {
       const t = randomGeometry(rng, d.width, d.height, this.geometry);
       warpImage(d.rgb, d.width, d.height, t, size, tmp, this.options.mean);
       warpLabels(d.labels!, d.width, d.height, t, size, labels, i * plane);
+      if (instances && d.instances) warpLabels(d.instances, d.width, d.height, t, size, instances, i * plane, -1);
       colourJitter(tmp, size, rng, colour);
       normalise(tmp, images, i * plane * 3, this.options.mean, this.options.std);
     });
-    return { images, labels, count: decoded.length };
+    return { images, labels, instances, count: decoded.length };
   }
 
   /** Weak and strong views of unlabelled images (same geometry), with CutMix between strong views. */

@@ -93,7 +93,18 @@ function convolve(node: ConvNode, x: TF.Tensor4D, w: TF.Tensor4D): TF.Tensor4D {
   return tf.batchToSpaceND(y, [r, r], [[0, extraH], [0, extraW]]) as TF.Tensor4D;
 }
 
+/** NHWC logits. */
 export function forward(graph: Graph, weights: Weights, input: TF.Tensor4D, options: ForwardOptions): TF.Tensor4D {
+  return run(graph, weights, input, options)[graph.output];
+}
+
+/** NHWC logits and, for a graph with the instance head, NHWC embeddings. */
+export function forwardHeads(graph: Graph, weights: Weights, input: TF.Tensor4D, options: ForwardOptions): { logits: TF.Tensor4D; embedding?: TF.Tensor4D } {
+  const values = run(graph, weights, input, options);
+  return { logits: values[graph.output], embedding: graph.embedding !== undefined ? values[graph.embedding] : undefined };
+}
+
+function run(graph: Graph, weights: Weights, input: TF.Tensor4D, options: ForwardOptions): TF.Tensor4D[] {
   const values: TF.Tensor4D[] = [];
   const uses = useCounts(graph);
   const param = (name: string) => {
@@ -173,7 +184,7 @@ export function forward(graph: Graph, weights: Weights, input: TF.Tensor4D, opti
     }
     values[index] = out;
   });
-  return values[graph.output];
+  return values;
 }
 
 /** How many nodes (and the output) read each node. */
@@ -189,5 +200,6 @@ export function useCounts(graph: Graph): number[] {
     if (node.op === 'broadcast') uses[node.like]++;
   }
   uses[graph.output]++;
+  if (graph.embedding !== undefined) uses[graph.embedding]++;
   return uses;
 }

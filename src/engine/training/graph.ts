@@ -47,6 +47,9 @@ export interface Graph {
   arch: string;
   nodes: GraphNode[];
   output: number;
+  /** The instance head (`--instances`): per-pixel embeddings of `embeddingDims` values, at the output's resolution. */
+  embedding?: number;
+  embeddingDims?: number;
   /** Input channels (3: RGB). */
   inChannels: number;
   classes: number;
@@ -122,8 +125,16 @@ export class GraphBuilder {
     return this.add({ op: 'broadcast', input, like }, this.channels[input]);
   }
 
-  build(arch: string, output: number, classes: number, sizeMultiple: number, settings: Graph['settings']): Graph {
-    return { arch, nodes: this.nodes, output, inChannels: this.inChannels, classes, sizeMultiple, params: this.params, state: this.state, settings };
+  /** A 1x1 convolution head (no batch norm, no ReLU): class logits or embeddings. */
+  head(input: number, name: string, outC: number): number {
+    return this.conv(input, name, outC, { kernel: 1, bn: false, relu: false });
+  }
+
+  build(arch: string, output: number, classes: number, sizeMultiple: number, settings: Graph['settings'], embedding?: { node: number; dims: number }): Graph {
+    return {
+      arch, nodes: this.nodes, output, inChannels: this.inChannels, classes, sizeMultiple, params: this.params, state: this.state, settings,
+      ...(embedding ? { embedding: embedding.node, embeddingDims: embedding.dims } : {}),
+    };
   }
 }
 

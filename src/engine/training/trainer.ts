@@ -25,7 +25,8 @@ import { buildArchitecture, isArchitecture } from './architectures';
 import { trainingBackend, TrainingBackend } from './backend';
 import { readCheckpoint, TensorRecord, writeCheckpoint } from './checkpoint';
 import { classFrequencies, DataSource, imageStatistics, seedOf, shuffled, splitDataset } from './data';
-import { BatchStats, forward, Weights } from './forward';
+import { BatchStats, forward, forwardHeads, Weights } from './forward';
+import { discriminativeLoss, EMBEDDING_BANDWIDTH, EMBEDDING_DIMS, instanceTargets } from './instanceLoss';
 import { countParams, Graph } from './graph';
 import { classWeightsFrom, segmentationLoss } from './loss';
 import { AdamW, learningRate } from './optimizer';
@@ -75,7 +76,7 @@ function resolve(params: TrainParams): Resolved {
 }
 
 /** The settings that define a training run (kept on resume). */
-const TRAINING_SETTINGS = ['arch', 'width', 'depth', 'semi', 'steps', 'epochs', 'size', 'batch', 'labelledFraction', 'seed', 'lr', 'classWeights', 'dice', 'valEvery'] as const;
+const TRAINING_SETTINGS = ['arch', 'width', 'depth', 'instances', 'semi', 'steps', 'epochs', 'size', 'batch', 'labelledFraction', 'seed', 'lr', 'classWeights', 'dice', 'valEvery'] as const;
 
 function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Partial<T> {
   return stripUndefined(Object.fromEntries(keys.map((k) => [k, o[k]])) as unknown as T);
@@ -113,9 +114,15 @@ export async function train(params: TrainParams, ctx: JobContext): Promise<Train
   // how long (--steps / --epochs, when given again) come from this call.
   const run = resumed ? ({ ...o, ...pick(resumed.meta.params, TRAINING_SETTINGS), ...stripUndefined({ steps: params.steps, epochs: params.epochs }) } as Resolved) : o;
   const K = classes.length;
-  const graph = buildArchitecture(run.arch, { classes: K, width: run.width, depth: run.depth });
+  const graph = buildArchitecture(run.arch, { classes: K, width: run.width, depth: run.depth, embeddingDims: run.instances ? EMBEDDING_DIMS : 0 });
   if (run.size % graph.sizeMultiple) throw new DatasetError(`--size must be a multiple of ${graph.sizeMultiple} for ${run.arch} (its downsampling), got ${run.size}`);
   const split = splitDataset(dataset, { labelledFraction: run.labelledFraction, seed: run.seed });
+  if (run.instances && !split.train.some((i) => i.instances)) {
+    throw new DatasetError(
+      `--instances: none of the ${split.train.length} training images has an instance map (instances/<name>.png, 16-bit ids, 0 = none); ` +
+        'draw instances in the editor\'s instance mode or import them (COCO)',
+    );
+  }
   const semi = run.semi === 'fixmatch';
   // Every image labelled: the student still learns consistency between weak and strong views of
   // the training images themselves (FixMatch on a fully labelled set), their masks unused there.
@@ -127,7 +134,7 @@ export async function train(params: TrainParams, ctx: JobContext): Promise<Train
   let source = new DataSource(dataset, { size: run.size, mean: [0, 0, 0], std: [1, 1, 1], cacheBytes: run.cacheMB * 2 ** 20, onSkip: () => {} });
   const stats = resumed ? { mean: resumed.meta.mean, std: resumed.meta.std } : await imageStatistics(source, split.train);
   source = new DataSource(dataset, {
-    size: run.size, ...stats, cacheBytes: run.cacheMB * 2 ** 20,
+    size: run.size, ...stats, cacheBytes: run.cacheMB * 2 ** 20, instances: run.instances,
     onSkip: (file, reason) => {
       if (!skipped.has(file)) warn(`skipped ${file}: ${reason}`);
       skipped.add(file);
@@ -207,7 +214,7 @@ export async function train(params: TrainParams, ctx: JobContext): Promise<Train
       const validationsLeft = Math.ceil((totalSteps - step) / valEvery);
       emit({
         kind: 'step', step, steps: totalSteps, epoch: Math.floor((step - 1) / stepsPerEpoch) + 1, lr,
-        loss: result.loss, supervisedLoss: result.supervised, unsupervisedLoss: result.unsupervised, confidentFraction: result.confident,
+        loss: result.loss, supervisedLoss: result.supervised, unsupervisedLoss: result.unsupervised, confidentFraction: result.confident, instanceLoss: result.instance,
         imagesPerSecond: stepsTimed ? imagesTrained / stepSeconds : images / seconds,
         secondsLeft: (totalSteps - step) * perStep + validationsLeft * (validations ? valSeconds / validations : perStep * 2),
       }, step, totalSteps);
@@ -254,8 +261,9 @@ export async function train(params: TrainParams, ctx: JobContext): Promise<Train
     ignoreIndex: dataset.config.ignoreIndex,
     input: { name: 'image', layout: 'NCHW', channels: 3, mode: 'tile', size: [run.size, run.size], overlap: TILE_OVERLAP, mean: stats.mean, std: stats.std },
     output: { name: 'logits', layout: 'NCHW', kind: 'logits' },
+    ...(graph.embedding !== undefined ? { embedding: { name: 'embedding', layout: 'NCHW' as const, dims: graph.embeddingDims!, bandwidth: EMBEDDING_BANDWIDTH } } : {}),
     training: {
-      tool: 'segment train', dataset: dataset.root, arch: run.arch, settings: graph.settings, parameters: countParams(graph),
+      tool: 'segment train', dataset: dataset.root, arch: run.arch, settings: graph.settings, parameters: countParams(graph), instances: !!run.instances,
       semi: semi ? 'fixmatch' : 'none', labelledFraction: run.labelledFraction ?? 1, trainImages: split.train.length, valImages: split.val.length,
       unlabelledImages: semi ? unlabelled.length : 0, steps: step, bestStep: bestWeights.meta.bestStep, batch: run.batch, size: run.size,
       seed: run.seed, lr: run.lr, classWeights: run.classWeights, dice: !!run.dice, valMIoU: Math.max(0, bestWeights.meta.bestValMIoU),
@@ -271,7 +279,7 @@ export async function train(params: TrainParams, ctx: JobContext): Promise<Train
 }
 
 export interface StepBatch {
-  labelled: { images: Float32Array; labels: Int32Array; count: number };
+  labelled: { images: Float32Array; labels: Int32Array; instances?: Int32Array; count: number };
   unlabelled?: { weak: Float32Array; strong: Float32Array; outside: Uint8Array; mix: { from: number; to: number; box: { x0: number; y0: number; x1: number; y1: number } }[]; count: number };
 }
 
@@ -303,6 +311,8 @@ async function loadBatch(source: DataSource, train: DatasetItem[], unlabelled: D
 interface StepResult {
   loss: number;
   supervised: number;
+  /** The discriminative loss of the instance head. */
+  instance?: number;
   unsupervised?: number;
   confident?: number;
 }
@@ -336,17 +346,21 @@ export function trainStep(graph: Graph, student: Weights, teacher: Weights | und
   const pseudo = teacher && unlabelled ? pseudoLabels(graph, teacher, unlabelled, size) : undefined;
   const batchStats = new Map<string, BatchStats>();
   const parts: TF.Scalar[] = [];
+  let instancePart: TF.Scalar | undefined;
   const { value, grads } = tf.variableGrads(() => {
     const n = labelled.count + (unlabelled && pseudo ? unlabelled.count : 0);
     const pixels = new Float32Array(n * size * size * 3);
     pixels.set(labelled.images);
     if (unlabelled && pseudo) pixels.set(unlabelled.strong, labelled.images.length);
-    const logits = forward(graph, student, tf.tensor4d(pixels, [n, size, size, 3]), { training: true, batchStats });
-    const sup = segmentationLoss(
-      unlabelled && pseudo ? (tf.slice(logits, [0, 0, 0, 0], [labelled.count, -1, -1, -1]) as TF.Tensor4D) : logits,
-      tf.tensor3d(labelled.labels, [labelled.count, size, size], 'int32'),
-      lossOptions,
-    );
+    const { logits, embedding } = forwardHeads(graph, student, tf.tensor4d(pixels, [n, size, size, 3]), { training: true, batchStats });
+    const labelledPart = (t: TF.Tensor4D) => (unlabelled && pseudo ? (tf.slice(t, [0, 0, 0, 0], [labelled.count, -1, -1, -1]) as TF.Tensor4D) : t);
+    let sup = segmentationLoss(labelledPart(logits), tf.tensor3d(labelled.labels, [labelled.count, size, size], 'int32'), lossOptions);
+    if (embedding && labelled.instances) {
+      const targets = Array.from({ length: labelled.count }, (_, i) => instanceTargets(labelled.instances!, size * size, i));
+      const inst = discriminativeLoss(labelledPart(embedding), targets);
+      instancePart = tf.keep(inst);
+      sup = tf.add(sup, inst) as TF.Scalar;
+    }
     parts.push(tf.keep(sup));
     if (!(unlabelled && pseudo)) return sup;
     const unsup = segmentationLoss(
@@ -366,8 +380,9 @@ export function trainStep(graph: Graph, student: Weights, teacher: Weights | und
   updateRunningStats(student, batchStats, optimizer.state.step);
   const loss = value.dataSync()[0];
   const [sup, unsup] = parts.map((p) => p.dataSync()[0]);
-  tf.dispose([value, ...parts]);
-  return { loss, supervised: sup, unsupervised: unsup, confident: pseudo?.confident };
+  const instance = instancePart?.dataSync()[0];
+  tf.dispose([value, ...parts, ...(instancePart ? [instancePart] : [])]);
+  return { loss, supervised: sup, unsupervised: unsup, confident: pseudo?.confident, instance };
 }
 
 /** Validation over whole images: mIoU and per-class IoU (channel order), or undefined when cancelled. */

@@ -62,10 +62,15 @@ export class MaskDocument implements vscode.CustomDocument {
   }
 
   /** Where saving writes the mask and the instance map (absolute), inside the dataset. */
-  get targets(): { mask: string; instances?: string; prelabel: string } | undefined {
+  get targets(): { mask: string; instances?: string; prelabel: string; prelabelInstances: string } | undefined {
     const t = this.dataset?.targets;
     if (!t) return undefined;
-    return { mask: this.abs(t.mask), instances: t.instances ? this.abs(t.instances) : undefined, prelabel: this.abs(t.prelabel) };
+    return { mask: this.abs(t.mask), instances: t.instances ? this.abs(t.instances) : undefined, prelabel: this.abs(t.prelabel), prelabelInstances: this.abs(t.prelabelInstances) };
+  }
+
+  /** True when the instance map shown is the pre-label's (saving accepts it into instances/ with the mask). */
+  get instancesFromPrelabel(): boolean {
+    return !!this.instancesFile && this.instancesFile === this.targets?.prelabelInstances;
   }
 
   /** Labelling status as the review flow counts it, from the files there are now. */
@@ -86,6 +91,7 @@ export class MaskDocument implements vscode.CustomDocument {
     else if (mask) this.base = { source: 'mask', file: targets.mask, stamp: mask };
     else if (prelabel) this.base = { source: 'prelabel', file: targets.prelabel, stamp: prelabel };
     if (targets.instances && (await stampOf(targets.instances))) this.instancesFile = targets.instances;
+    else if (this.base.source === 'prelabel' && (await stampOf(targets.prelabelInstances))) this.instancesFile = targets.prelabelInstances;
     // Keep the item in step with the disk, for the status shown and the review flow.
     const item = this.dataset!.item;
     item.mask = mask ? this.dataset!.targets!.mask : undefined;

@@ -15,9 +15,10 @@ interface Settings {
   size: number;
   epochs: number;
   semi: boolean;
+  instances: boolean;
 }
 
-const DEFAULT_SETTINGS: Settings = { arch: 'unet', size: 256, epochs: 40, semi: true };
+const DEFAULT_SETTINGS: Settings = { arch: 'unet', size: 256, epochs: 40, semi: true, instances: false };
 
 const ARCH_LABELS: Record<ArchitectureName, { label: string; detail: string }> = {
   unet: { label: 'U-Net', detail: 'Encoder-decoder with skip connections; the all-round default.' },
@@ -53,7 +54,7 @@ export function registerTraining(context: vscode.ExtensionContext, worker: Worke
       }
       const root = await pickDataset(worker);
       if (!root) return;
-      let counts: { labelled: number; unlabelled: number; prelabelled: number };
+      let counts: { labelled: number; unlabelled: number; prelabelled: number; withInstances: number };
       try {
         counts = await worker.run('stats', { root });
       } catch (e) {
@@ -65,7 +66,7 @@ export function registerTraining(context: vscode.ExtensionContext, worker: Worke
         return;
       }
       const unlabelled = counts.unlabelled + counts.prelabelled;
-      const settings = await chooseSettings(context, root, unlabelled);
+      const settings = await chooseSettings(context, root, unlabelled, counts.withInstances);
       if (!settings) return;
       trainingWorker ??= new WorkerClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, (line) => log.info(`[training worker] ${line}`));
       await runTraining(context, trainingWorker, root, settings, status, log);
@@ -93,7 +94,7 @@ async function pickDataset(worker: WorkerClient): Promise<string | undefined> {
 }
 
 /** A menu of the settings with "Start training" on top; each setting opens its own picker and comes back. */
-async function chooseSettings(context: vscode.ExtensionContext, root: string, unlabelled: number): Promise<Settings | undefined> {
+async function chooseSettings(context: vscode.ExtensionContext, root: string, unlabelled: number, withInstances: number): Promise<Settings | undefined> {
   const s: Settings = { ...DEFAULT_SETTINGS, ...context.workspaceState.get<Settings>(SETTINGS_KEY) };
   for (;;) {
     const semiText = unlabelled > 0 ? (s.semi ? `on (${unlabelled} unlabelled images)` : 'off') : 'off (no unlabelled image)';
@@ -103,12 +104,17 @@ async function chooseSettings(context: vscode.ExtensionContext, root: string, un
       { id: 'size', label: `Tile size: ${s.size} px`, description: 'Training crops; the model runs on tiles of this size' },
       { id: 'epochs', label: `Epochs: ${s.epochs}`, description: 'Passes over the labelled training images' },
       { id: 'semi', label: `Semi-supervised: ${semiText}`, description: 'An EMA teacher labels unlabelled images for the student (FixMatch)' },
+      {
+        id: 'instances',
+        label: `Instances: ${withInstances > 0 ? (s.instances ? `on (${withInstances} instance maps)` : 'off') : 'off (no instance map in instances/)'}`,
+        description: 'An embedding head learns to tell touching objects of the thing classes apart',
+      },
     ];
     const picked = await vscode.window.showQuickPick(items, { title: `Train on ${path.basename(root)}`, placeHolder: 'Start, or change a setting' });
     if (!picked) return undefined;
     if (picked.id === 'start') {
       await context.workspaceState.update(SETTINGS_KEY, s);
-      return { ...s, semi: s.semi && unlabelled > 0 };
+      return { ...s, semi: s.semi && unlabelled > 0, instances: s.instances && withInstances > 0 };
     }
     if (picked.id === 'arch') {
       const a = await vscode.window.showQuickPick(
@@ -127,6 +133,8 @@ async function chooseSettings(context: vscode.ExtensionContext, root: string, un
       if (e) s.epochs = Number(e);
     } else if (picked.id === 'semi') {
       s.semi = !s.semi;
+    } else if (picked.id === 'instances') {
+      s.instances = !s.instances;
     }
   }
 }
@@ -136,13 +144,13 @@ async function runTraining(context: vscode.ExtensionContext, worker: WorkerClien
   const panel = new TrainingPanel(context, {
     title: `${ARCH_LABELS[s.arch].label} on ${path.basename(root)}`,
     dataset: root,
-    settings: `${ARCH_LABELS[s.arch].label} · ${s.size} px · ${s.epochs} epochs · semi-supervised ${s.semi ? 'on' : 'off'}`,
+    settings: `${ARCH_LABELS[s.arch].label} · ${s.size} px · ${s.epochs} epochs · semi-supervised ${s.semi ? 'on' : 'off'}${s.instances ? ' · instances' : ''}`,
   }, {
     stop: () => controller.abort(),
     disposed: () => controller.abort(),
   });
   running = { panel, controller };
-  const params: TrainParams = { root, arch: s.arch, size: s.size, epochs: s.epochs, semi: s.semi ? 'fixmatch' : 'none', previews: 3 };
+  const params: TrainParams = { root, arch: s.arch, size: s.size, epochs: s.epochs, semi: s.semi ? 'fixmatch' : 'none', instances: s.instances || undefined, previews: 3 };
   let out: string | undefined;
   status.text = '$(sync~spin) Training: starting';
   status.tooltip = 'Segment Studio is training a model: click to show the Training panel';
