@@ -114,20 +114,20 @@ async function readInstances(
   how: { predDir: string; source: InstanceSource; things: ReadonlySet<number>; config: SegmentConfig },
   file: { current: string },
 ): Promise<InstanceInput | 'missing'> {
-  file.current = absolutePath(dataset, truthFile);
-  const truth = decodeInstancePng(await fs.readFile(file.current));
-  checkSize(truth, maps, 'instance map');
   let predInstances: ArrayLike<number>;
   if (how.source === 'components') {
     predInstances = thingComponents(maps.predClasses, maps.width, maps.height, how.things, how.config.ignoreIndex);
   } else {
     file.current = path.join(how.predDir, PRELABEL_INSTANCES, ...`${key}.png`.split('/'));
     const bytes = await fs.readFile(file.current).catch(() => undefined);
-    if (!bytes) return 'missing';
+    if (!bytes) return 'missing'; // and the truth is not read: nothing to compare it with
     const pred = decodeInstancePng(bytes);
     checkSize(pred, maps, 'predicted instance map');
     predInstances = pred.ids;
   }
+  file.current = absolutePath(dataset, truthFile);
+  const truth = decodeInstancePng(await fs.readFile(file.current));
+  checkSize(truth, maps, 'instance map');
   return { truthInstances: truth.ids, truthClasses: maps.classes, predInstances, predClasses: maps.predClasses };
 }
 
