@@ -138,3 +138,22 @@ export function cropObject(map: ObjectMap, width: number, index: number): { mask
   }
   return { mask, width: w, height: h };
 }
+
+/**
+ * The instance map a semantic-only prediction implies: each 8-connected component of a thing class
+ * is one instance, numbered 1.. in the order of its first pixel (row-major); every other pixel is 0.
+ * Two touching objects of one class become one instance, which is what instance heads are for.
+ */
+export function thingComponents(
+  ids: Uint8Array,
+  width: number,
+  height: number,
+  things: ReadonlySet<number>,
+  ignoreIndex: number,
+): Int32Array {
+  // Stuff pixels all take one value that is neither a thing nor the ignore index: maskObjects' background.
+  let background = 0;
+  while (background < 256 && (things.has(background) || background === ignoreIndex)) background++;
+  const thingsOnly = ids.map((v) => (things.has(v) ? v : background));
+  return maskObjects(thingsOnly, width, height, { ignoreIndex, background }).labels;
+}

@@ -9,6 +9,8 @@ export interface IndexItem {
   mask?: string;
   prelabel?: string;
   prelabelInfo?: string;
+  /** The pre-label's instance map. */
+  prelabelInstances?: string;
 }
 
 /** What the dataset view shows of a root: every image and its files, no pixels read. */

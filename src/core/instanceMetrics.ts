@@ -3,8 +3,12 @@
  * a true segment of the same class match when their IoU exceeds 0.5 (which makes matches unique);
  * PQ = sum of matched IoUs / (TP + FP/2 + FN/2) = SQ x RQ. Predicted segments lying mostly (> 50 %) on
  * pixels whose truth is the ignore index are neither matches nor false positives. AP at IoU 0.5 ranks
- * predictions by score (COCO's 101-point interpolated precision).
+ * predictions by score (COCO's 101-point interpolated precision); predictions of equal score are one
+ * threshold, so maps without scores give an AP that does not depend on the order of their instances.
  */
+
+/** Overlap keys pack truth id x 2^32 + predicted id: exact below 2^53 (truth ids < 2^21, predicted ids < 2^32). */
+const PRED_SPAN = 2 ** 32;
 
 export interface InstanceInput {
   /** Instance id per pixel, 0 = none. */
@@ -51,7 +55,7 @@ export class InstanceQuality {
     if (tc.length !== n || pi.length !== n || pc.length !== n) throw new Error('instance and class maps differ in size');
     const truths = new Map<number, Segment>();
     const preds = new Map<number, Segment>();
-    const overlap = new Map<number, number>(); // key truthId * 65536 + predId
+    const overlap = new Map<number, number>(); // key truthId * PRED_SPAN + predId
     const segment = (map: Map<number, Segment>, id: number) => {
       let s = map.get(id);
       if (!s) map.set(id, (s = { area: 0, classVotes: new Map(), cls: -1, ignoredArea: 0 }));
@@ -70,7 +74,7 @@ export class InstanceQuality {
         s.area++;
         s.classVotes.set(pc[k], (s.classVotes.get(pc[k]) ?? 0) + 1);
         if (tc[k] === this.ignoreIndex) s.ignoredArea++;
-        if (t !== 0) overlap.set(t * 65536 + p, (overlap.get(t * 65536 + p) ?? 0) + 1);
+        if (t !== 0) overlap.set(t * PRED_SPAN + p, (overlap.get(t * PRED_SPAN + p) ?? 0) + 1);
       }
     }
     for (const s of [...truths.values(), ...preds.values()]) s.cls = majority(s.classVotes);
@@ -78,8 +82,8 @@ export class InstanceQuality {
     const matchedTruth = new Set<number>();
     const matchedPred = new Map<number, number>(); // pred id -> IoU
     for (const [key, inter] of overlap) {
-      const t = Math.floor(key / 65536);
-      const p = key % 65536;
+      const t = Math.floor(key / PRED_SPAN);
+      const p = key % PRED_SPAN;
       const ts = truths.get(t)!;
       const ps = preds.get(p)!;
       if (ts.cls !== ps.cls || !this.perClass.has(ts.cls)) continue;
@@ -131,15 +135,19 @@ export class InstanceQuality {
   }
 }
 
-/** COCO-style AP: precision made monotone, sampled at 101 recall points. */
+/**
+ * COCO-style AP: precision made monotone, sampled at 101 recall points. A run of equal scores is one
+ * threshold (as scikit-learn's average_precision_score has it): its predictions enter together.
+ */
 export function averagePrecision(scored: readonly [number, boolean][], truths: number): number {
   if (truths === 0) return 0;
   const sorted = [...scored].sort((a, b) => b[0] - a[0]);
   const precision: number[] = [];
   const recall: number[] = [];
   let tp = 0;
-  sorted.forEach(([, hit], i) => {
+  sorted.forEach(([score, hit], i) => {
     if (hit) tp++;
+    if (i + 1 < sorted.length && sorted[i + 1][0] === score) return;
     precision.push(tp / (i + 1));
     recall.push(tp / truths);
   });

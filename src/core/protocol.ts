@@ -7,7 +7,7 @@ import { DatasetItem } from './datasetLayout';
 import { Layer, Patch, PatchWrite } from './maskPatch';
 import { ItemStatus, ListItemsParams, ListItemsResult, ReviewTarget } from './review';
 import { ItemTargets, WriteMaskParams, WriteMaskResult } from './maskFiles';
-import { DatasetStats, EvalReport } from './reports';
+import { DatasetStats, EvalReport, InstanceSource } from './reports';
 import { NextUncertainResult, PredictParams, PredictResult, PrelabelParams, PrelabelResult } from './prelabel';
 import { SegmentConfig } from './segmentConfig';
 import { TrainEvent, TrainParams, TrainResult } from './training';
@@ -70,7 +70,7 @@ export interface JobProgress {
 export interface JobSpecs {
   ping: { params: PingParams; result: PingResult };
   stats: { params: { root: string }; result: DatasetStats };
-  eval: { params: { root: string; predictions?: string }; result: EvalReport };
+  eval: { params: { root: string; predictions?: string; predInstances?: InstanceSource }; result: EvalReport };
   previewImage: { params: PreviewImageParams; result: PreviewImageResult };
   locate: { params: { image: string }; result: LocateResult };
   listItems: { params: ListItemsParams; result: ListItemsResult };

@@ -65,4 +65,42 @@ export interface EvalReport {
   /** Pairs that could not be compared, with the reason. */
   failed: { path: string; reason: string }[];
   pixels: number;
+  /** Instance quality of the thing classes; absent when no image has a truth and a predicted instance map. */
+  instances?: InstanceEval;
+}
+
+/**
+ * Where predicted instances come from: instance maps (`<predictions>/instances/<key>.png`), or the
+ * 8-connected components of each thing class in the predicted class map (a semantic-only baseline).
+ */
+export type InstanceSource = 'maps' | 'components';
+export const INSTANCE_SOURCES: readonly InstanceSource[] = ['maps', 'components'];
+
+/** PQ, SQ, RQ at IoU > 0.5 and AP at IoU 0.5 of one thing class; null where undefined (no instance of it). */
+export interface ClassInstanceEval {
+  id: number;
+  name: string;
+  pq: number | null;
+  sq: number | null;
+  rq: number | null;
+  ap50: number | null;
+  tp: number;
+  fp: number;
+  fn: number;
+}
+
+export interface InstanceEval {
+  source: InstanceSource;
+  /** The folder of predicted instance maps (source 'maps'). */
+  predictions?: string;
+  /** Images with a truth instance map and a predicted one. */
+  images: number;
+  /** Means over the thing classes present (in truth or prediction). */
+  pq: number;
+  sq: number;
+  rq: number;
+  ap50: number;
+  perClass: ClassInstanceEval[];
+  /** Compared images with a truth instance map but no predicted one: their instances are not counted. */
+  missing: string[];
 }

@@ -17,7 +17,7 @@ export async function indexDataset(root: string): Promise<DatasetIndex> {
     layout: dataset.layout.kind,
     configSource: dataset.configSource,
     prelabels: dataset.layout.prelabels,
-    items: dataset.items.map(({ key, image, mask, prelabel, prelabelInfo }) => ({ key, image, mask, prelabel, prelabelInfo })),
+    items: dataset.items.map(({ key, image, mask, prelabel, prelabelInfo, prelabelInstances }) => ({ key, image, mask, prelabel, prelabelInfo, prelabelInstances })),
   };
 }
 

@@ -34,8 +34,8 @@ export const JOB_HANDLERS: Handlers = {
     return datasetStats(await openDataset(root), ctx);
   },
 
-  async eval({ root, predictions }, ctx) {
-    return evaluateDataset(await openDataset(root), predictions, ctx);
+  async eval({ root, predictions, predInstances }, ctx) {
+    return evaluateDataset(await openDataset(root), predictions, ctx, { predInstances });
   },
 
   async locate({ image }) {

@@ -4,7 +4,7 @@
 // view with its toggle. Screenshots in the dark theme, then again in the light one.
 // Needs segment-studio.vsix (`npm run package`) and the e2e tools (`node scripts/e2e-setup.mjs`).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Frame } from 'playwright-core';
@@ -131,6 +131,11 @@ test('dataset view, problems, statistics, evaluation and the comparison view', {
     const unlabelled = readdirSync(join(root, 'images')).map((f) => f.replace(/\.jpg$/, '')).filter((k) => !keys.includes(k));
     for (const key of unlabelled.slice(0, 2)) writeFileSync(join(root, 'prelabels', `${key}.png`), encodeMaskPng(new Uint8Array(384 * 288), 384, 288, { classes: CLASSES, ignoreIndex: 255 }));
     writeFileSync(join(root, 'masks', `${broken}.png`), encodeMaskPng(new Uint8Array(100 * 80), 100, 80, { classes: CLASSES, ignoreIndex: 255 }));
+    // Predicted instance maps (the true ones, over the shifted classes) for the evaluation's Instances card;
+    // one for an unlabelled image without a class pre-label, which must not count as pre-labelled.
+    mkdirSync(join(root, 'prelabels', 'instances'));
+    for (const key of keys) copyFileSync(join(root, 'instances', `${key}.png`), join(root, 'prelabels', 'instances', `${key}.png`));
+    copyFileSync(join(root, 'instances', `${keys[0]}.png`), join(root, 'prelabels', 'instances', `${unlabelled[2]}.png`));
     await waitForLabels(vs, [`Labelled: ${keys.length} images`, 'Pre-labelled (unreviewed): 2 images', `Unlabelled: ${images - keys.length - 2} images`], 'after adding pre-labels');
 
     await vs.page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur?.());
@@ -174,6 +179,13 @@ test('dataset view, problems, statistics, evaluation and the comparison view', {
     const cells = await evalFrame.evaluate(() => document.querySelectorAll('svg.heat g.cell').length);
     assert.equal(cells, 9, 'a 3x3 confusion heat map');
     await vs.screenshot('inspect-evaluation-dark');
+    // Instance quality: the Instances card shows the CLI's PQ, SQ, RQ and AP50.
+    assert.ok(evaluation.instances, 'the CLI reports instances');
+    assert.deepEqual([ev.instancePQ, ev.instanceSQ, ev.instanceRQ, ev.instanceAP50, ev.instanceImages], [evaluation.instances.pq, evaluation.instances.sq, evaluation.instances.rq, evaluation.instances.ap50, evaluation.instances.images]);
+    const instanceRows = await evalFrame.evaluate(() => [...document.querySelectorAll<HTMLElement>('tr[data-instance-class]')].map((r) => [Number(r.dataset.instanceClass), Number(r.dataset.pq)]));
+    assert.deepEqual(instanceRows, evaluation.instances.perClass.map((c: { id: number; pq: number }) => [c.id, c.pq]));
+    await evalFrame.locator('section.instances').scrollIntoViewIfNeeded();
+    await vs.screenshot('inspect-evaluation-instances-dark');
 
     // 5. A click on the worst image opens the comparison: errors coloured, toggle prediction / truth.
     const worst = evaluation.images[0].path as string;
@@ -206,6 +218,8 @@ test('dataset view, problems, statistics, evaluation and the comparison view', {
     await vs.screenshot('inspect-compare-errors-light');
     await activateTab(vs, `Evaluation: ${root.split('/').pop()}`);
     await vs.screenshot('inspect-evaluation-light');
+    await evalFrame.locator('section.instances').scrollIntoViewIfNeeded();
+    await vs.screenshot('inspect-evaluation-instances-light');
     await activateTab(vs, `Statistics: ${root.split('/').pop()}`);
     await vs.screenshot('inspect-statistics-light');
     await togglePanel(vs);

@@ -92,7 +92,7 @@ test('listItems gives each image its status, and locate says where its files go'
   assert.equal(status.df_025, 'prelabelled');
   assert.equal(status.df_026, 'unlabelled');
   const located = await worker.run('locate', { image: path.join(root, 'images', 'df_026.jpg') });
-  assert.deepEqual(located.dataset?.targets, { mask: 'masks/df_026.png', instances: 'instances/df_026.png', prelabel: 'prelabels/df_026.png' });
+  assert.deepEqual(located.dataset?.targets, { mask: 'masks/df_026.png', instances: 'instances/df_026.png', prelabel: 'prelabels/df_026.png', prelabelInstances: 'prelabels/instances/df_026.png' });
 });
 
 test('a segment.json with images "." (what the editor creates for a loose folder) makes that folder a dataset', async (t) => {

@@ -98,3 +98,29 @@ test('relative paths normalise and stay inside the root', () => {
   assert.equal(stripExtension('a.b/c'), 'a.b/c');
   assert.equal(stripExtension('a/c.tar.png'), 'a/c.tar');
 });
+
+test('predicted instance maps under prelabels/instances/ belong to their pre-label: no item, no pre-label, no orphan', () => {
+  const files = [
+    'segment.json',
+    'images/a.jpg', 'images/b.jpg', 'images/instances/c.jpg',
+    'masks/a.png',
+    'prelabels/a.png', 'prelabels/a.json', 'prelabels/instances/a.png',
+    // b has an instance map but no class pre-label (yet): it stays unlabelled.
+    'prelabels/instances/b.png',
+    // an instance map of no image at all is ignored like a stray sidecar.
+    'prelabels/instances/gone.png',
+  ];
+  const { items, problems } = pairDataset(files, detectLayout(files)!);
+  assert.deepEqual(items, [
+    { key: 'a', image: 'images/a.jpg', mask: 'masks/a.png', prelabel: 'prelabels/a.png', prelabelInfo: 'prelabels/a.json', prelabelInstances: 'prelabels/instances/a.png' },
+    { key: 'b', image: 'images/b.jpg' },
+    // An image folder named "instances" is no pre-label folder: its image pairs as usual.
+    { key: 'instances/c', image: 'images/instances/c.jpg' },
+  ]);
+  assert.deepEqual(problems, []);
+
+  // Images at the root: the pre-label folder (instance maps included) holds no images.
+  const flat = ['segment.json', 'a.png', 'prelabels/a.png', 'prelabels/instances/a.png'];
+  const layout = detectLayout(flat, { classes: [], ignoreIndex: 255, folders: { images: '', masks: 'masks', prelabels: 'prelabels', instances: 'instances' } })!;
+  assert.deepEqual(pairDataset(flat, layout).items, [{ key: 'a', image: 'a.png', prelabel: 'prelabels/a.png', prelabelInstances: 'prelabels/instances/a.png' }]);
+});

@@ -78,3 +78,23 @@ test('results accumulate over images', () => {
   assert.deepEqual([c.tp, c.fp, c.fn], [1, 0, 1]);
   assert.ok(Math.abs(c.pq! - 1 / 1.5) < 1e-12);
 });
+
+test('AP at 0.5: equal scores are one threshold, so the order of unscored predictions does not matter', () => {
+  // 2 truths, 3 predictions of score 1 (2 hits): one point, precision 2/3 at recall 1 -> AP 2/3 in any order.
+  const orders: [number, boolean][][] = [[[1, true], [1, true], [1, false]], [[1, false], [1, true], [1, true]], [[1, true], [1, false], [1, true]]];
+  for (const order of orders) assert.ok(Math.abs(averagePrecision(order, 2) - 2 / 3) < 1e-12, JSON.stringify(order));
+  // Recall 1/2 at precision 1/2 (one hit, one miss, 2 truths): 51 of 101 points at 1/2.
+  assert.ok(Math.abs(averagePrecision([[1, false], [1, true]], 2) - (51 * 0.5) / 101) < 1e-12);
+});
+
+test('predicted ids beyond 16 bits (components of a large image) match their truth', () => {
+  const n = 8;
+  const truthInstances = new Uint16Array(n).fill(1, 0, 4).fill(2, 4, 8);
+  const cls = new Uint8Array(n).fill(1);
+  const predInstances = new Int32Array(n).fill(70_000, 0, 4).fill(70_001 + 65_536, 4, 8);
+  const q = new InstanceQuality([1], 255);
+  q.add({ truthInstances, truthClasses: cls, predInstances, predClasses: cls });
+  const c = q.result().perClass[0];
+  assert.deepEqual([c.tp, c.fp, c.fn], [2, 0, 0]);
+  assert.equal(c.pq, 1);
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fillPolygons, joinRings, maskToPolygons, signedArea, simplifyRing, traceRings } from '../../src/core/polygons';
-import { maskObjects, cropObject } from '../../src/core/components';
+import { maskObjects, cropObject, thingComponents } from '../../src/core/components';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -131,3 +131,25 @@ function distanceToRing(ring: number[], px: number, py: number): number {
   }
   return best;
 }
+
+test('thingComponents: 8-connected components of thing classes only, numbered by first pixel', () => {
+  // Class 1 (thing): two blobs touching diagonally (one component) and a separate one; class 2
+  // (stuff) is left out; 255 (ignore) separates nothing and belongs to none.
+  const rows = [
+    '11.2.1',
+    '..1..1',
+    '2....1',
+    '1.....',
+  ];
+  const ids = Uint8Array.from([...rows.join('')].map((ch) => (ch === '.' ? 0 : Number(ch))));
+  const labels = thingComponents(ids, 6, 4, new Set([1]), 255);
+  assert.deepEqual([...labels], [
+    1, 1, 0, 0, 0, 2,
+    0, 0, 1, 0, 0, 2,
+    0, 0, 0, 0, 0, 2,
+    3, 0, 0, 0, 0, 0,
+  ]);
+  // With class 0 as a thing too (stuff is then another value), its pixels form components as well.
+  const withZero = thingComponents(Uint8Array.from([0, 0, 2, 0]), 4, 1, new Set([0]), 255);
+  assert.deepEqual([...withZero], [1, 1, 0, 2]);
+});

@@ -114,8 +114,9 @@ export class DatasetTreeProvider implements vscode.TreeDataProvider<DatasetNode>
 }
 
 /** The image node's files, for the context actions. */
-export function filesOf(node: DatasetNode): { root: string; image: vscode.Uri; mask?: vscode.Uri; prelabel?: vscode.Uri; prelabelInfo?: vscode.Uri } | undefined {
+export function filesOf(node: DatasetNode): { root: string; image: vscode.Uri; mask?: vscode.Uri; prelabel?: vscode.Uri; prelabelInfo?: vscode.Uri; prelabelInstances?: vscode.Uri } | undefined {
   if (node?.kind !== 'image') return undefined;
   const abs = (rel?: string) => (rel ? vscode.Uri.file(path.join(node.root, ...rel.split('/'))) : undefined);
-  return { root: node.root, image: abs(node.item.image)!, mask: abs(node.item.mask), prelabel: abs(node.item.prelabel), prelabelInfo: abs(node.item.prelabelInfo) };
+  const { item } = node;
+  return { root: node.root, image: abs(item.image)!, mask: abs(item.mask), prelabel: abs(item.prelabel), prelabelInfo: abs(item.prelabelInfo), prelabelInstances: abs(item.prelabelInstances) };
 }

@@ -135,7 +135,7 @@ export function registerInspect(context: vscode.ExtensionContext, worker: Worker
     if (!files?.prelabel) return;
     const answer = await vscode.window.showWarningMessage(`Delete the pre-label of ${path.basename(files.image.fsPath)}? It goes to the trash.`, { modal: true }, 'Delete');
     if (answer !== 'Delete') return;
-    for (const uri of [files.prelabel, files.prelabelInfo]) if (uri) await vscode.workspace.fs.delete(uri, { useTrash: true });
+    for (const uri of [files.prelabel, files.prelabelInfo, files.prelabelInstances]) if (uri) await vscode.workspace.fs.delete(uri, { useTrash: true });
   });
   register('segment.dataset.reveal', (node: DatasetNode) => {
     const files = filesOf(node);

@@ -14,7 +14,7 @@ import { WorkerClient } from '../workerClient';
 import { DatasetModel } from './datasetModel';
 
 const SOURCE = 'Segment Studio';
-const CONFIG_KEYS = ['classes', 'ignoreIndex', 'folders', 'description', 'name', 'id', 'color', 'images', 'masks', 'prelabels', 'instances'];
+const CONFIG_KEYS = ['classes', 'ignoreIndex', 'folders', 'description', 'name', 'id', 'color', 'images', 'masks', 'prelabels', 'instances', 'thing'];
 
 interface RootState {
   dataset: Problem[];

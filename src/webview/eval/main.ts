@@ -1,11 +1,12 @@
 /**
  * "Segment: Evaluate": draws the `eval` job's report (what `segment eval --json` prints): mIoU,
  * pixel accuracy and mean pixel accuracy, IoU and accuracy per class, the confusion matrix as a
- * heat map, and the images worst first; a click on an image opens its prediction-vs-truth view.
+ * heat map, instance quality (PQ, SQ, RQ, AP50) where instance maps exist, and the images worst
+ * first; a click on an image opens its prediction-vs-truth view.
  */
 import '../stats/report.css';
 import './eval.css';
-import { EvalReport } from '../../core/reports';
+import { EvalReport, InstanceEval } from '../../core/reports';
 import { EvalToHost, HostToReport } from '../../core/protocol';
 import { createChannel } from '../vscodeApi';
 import { card, errorBox, figure, fmt, h, header, progress, s, tip } from '../stats/dom';
@@ -30,7 +31,7 @@ function render(r: EvalReport): void {
       figure('without prediction', fmt.int(r.missing.length), r.missing.length, 'not counted', 'missing'),
       figure('failed', fmt.int(r.failed.length), r.failed.length, r.failed.length ? 'see below' : undefined, 'failed'),
     ),
-    h('div', { class: 'grid' }, perClassCard(r), confusionCard(r), imagesCard(r), r.failed.length || r.missing.length ? leftOutCard(r) : null),
+    h('div', { class: 'grid' }, perClassCard(r), confusionCard(r), r.instances ? instancesCard(r.instances) : null, imagesCard(r), r.failed.length || r.missing.length ? leftOutCard(r) : null),
   );
   document.body.dataset.ready = 'true';
 }
@@ -55,6 +56,35 @@ function perClassCard(r: EvalReport): HTMLElement {
       ))),
     ),
     h('p', { class: 'hint' }, 'IoU = n_ii / (t_i + Σ_j n_ji − n_ii); accuracy = n_ii / t_i. "–": the class is in neither truth nor prediction (IoU) or not in the truth (accuracy).'),
+  );
+}
+
+/** Panoptic quality of the thing classes: the overall figures, then one row per class. */
+function instancesCard(q: InstanceEval): HTMLElement {
+  const from = q.source === 'components' ? '8-connected components of the predicted classes' : `instance maps in ${q.predictions}`;
+  const count = (v: number, label: string) => h('td', { class: 'num', title: label }, fmt.int(v));
+  return h('section', { class: 'card wide instances' }, h('h2', {}, 'Instances'),
+    h('div', { class: 'figures' },
+      figure('PQ', fmt.pct(q.pq), q.pq, 'panoptic quality = SQ × RQ', 'instancePQ'),
+      figure('SQ', fmt.pct(q.sq), q.sq, 'mean IoU of matches', 'instanceSQ'),
+      figure('RQ', fmt.pct(q.rq), q.rq, 'F1 of detection', 'instanceRQ'),
+      figure('AP50', fmt.pct(q.ap50), q.ap50, 'average precision, IoU 0.5', 'instanceAP50'),
+      figure('images', fmt.int(q.images), q.images, q.missing.length ? `${fmt.int(q.missing.length)} without predicted instances` : 'with both instance maps', 'instanceImages'),
+    ),
+    h('table', { class: 'per-class instances' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'thing class'), h('th', {}, 'PQ'), h('th', {}, 'SQ'), h('th', {}, 'RQ'), h('th', {}, 'AP50'), h('th', { class: 'num' }, 'TP'), h('th', { class: 'num' }, 'FP'), h('th', { class: 'num' }, 'FN'))),
+      h('tbody', {}, ...q.perClass.map((c) => h('tr', { 'data-instance-class': c.id, 'data-pq': c.pq ?? '', 'data-sq': c.sq ?? '', 'data-rq': c.rq ?? '', 'data-ap50': c.ap50 ?? '' },
+        h('td', {}, c.name),
+        h('td', {}, meter(c.pq, `${c.name} PQ`)),
+        h('td', {}, meter(c.sq, `${c.name} SQ`)),
+        h('td', {}, meter(c.rq, `${c.name} RQ`)),
+        h('td', {}, meter(c.ap50, `${c.name} AP50`)),
+        count(c.tp, 'true positives: matched instances'),
+        count(c.fp, 'false positives: predicted instances without a match'),
+        count(c.fn, 'false negatives: true instances without a match'),
+      ))),
+    ),
+    h('p', { class: 'hint' }, `Predicted instances: ${from}. A predicted and a true instance of the same class match when their IoU exceeds 0.5; PQ = Σ IoU of matches / (TP + FP/2 + FN/2). Overall figures are means over the thing classes present. "–": no instance of the class in truth or prediction.`),
   );
 }
 
