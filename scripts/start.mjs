@@ -1,16 +1,21 @@
 #!/usr/bin/env node
-// `npm start` (after the build and package steps): a real VS Code in the browser, code-server,
-// with the freshly packaged segment-studio.vsix installed and samples/darkfield open.
+// `npm start` (after the build and package steps): the main job on the embedded sample, then a real
+// VS Code in the browser to review it. A working copy of samples/darkfield (.cache/start/darkfield,
+// made once and kept, so your edits persist) is pre-labelled with the shipped models/default.onnx by
+// `segment prelabel` (class pre-labels and instance maps; images already done by that model are
+// skipped), then code-server opens it with the freshly packaged segment-studio.vsix installed.
 // User data lives in .cache/start/ and is kept between runs, so settings and layout persist.
 // Port: $PORT or 8080, or a free one when that is taken. Runs until Ctrl+C.
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { findFreePort, installVsix, startCodeServer, writeUserSettings } from './code-server.mjs';
 import { REPO_ROOT, ensureE2E } from './e2e-setup.mjs';
 
 const VSIX = join(REPO_ROOT, 'segment-studio.vsix');
-const FOLDER = join(REPO_ROOT, 'samples', 'darkfield');
+const SAMPLE = join(REPO_ROOT, 'samples', 'darkfield');
 const STATE = join(REPO_ROOT, '.cache', 'start');
+const FOLDER = join(STATE, 'darkfield');
 const userDataDir = join(STATE, 'user-data');
 const extensionsDir = join(STATE, 'extensions');
 const logFile = join(STATE, 'code-server.log');
@@ -23,7 +28,13 @@ function fail(message) {
 async function main() {
   await ensureE2E({ browser: false, log: (m) => console.log(m) });
   if (!existsSync(VSIX)) fail(`${VSIX} is missing; \`npm run package\` makes it.`);
-  if (!existsSync(FOLDER)) fail(`${FOLDER} is missing.`);
+  if (!existsSync(SAMPLE)) fail(`${SAMPLE} is missing.`);
+  if (!existsSync(FOLDER)) cpSync(SAMPLE, FOLDER, { recursive: true });
+
+  // The main job: pre-label the working copy with the default model, in the CLI's own process.
+  console.log(`\nPre-labelling ${FOLDER} with models/default.onnx (images with a human mask are skipped):`);
+  const prelabel = spawnSync(process.execPath, [join(REPO_ROOT, 'dist', 'cli.js'), 'prelabel', FOLDER], { stdio: 'inherit' });
+  if (prelabel.status !== 0 && prelabel.status !== 1) fail(`segment prelabel failed (exit ${prelabel.status ?? prelabel.signal}).`);
 
   // First run only: later the settings file is the user's.
   if (!existsSync(join(userDataDir, 'User', 'settings.json'))) {

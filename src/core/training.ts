@@ -23,6 +23,8 @@ export interface TrainParams {
   semi?: SemiMode;
   /** Adds the instance head (embeddings trained with the discriminative loss on `instances/`). */
   instances?: boolean;
+  /** Weight of the discriminative loss against the class loss (default TRAIN_DEFAULTS.instanceWeight). */
+  instanceWeight?: number;
   /** Optimiser steps; when absent, `epochs` passes over the labelled training images. */
   steps?: number;
   epochs?: number;
@@ -149,6 +151,7 @@ export const TRAIN_DEFAULTS = {
   lr: 0.002,
   classWeights: 'none' as ClassWeighting,
   cacheMB: 512,
+  instanceWeight: 0.1,
 };
 
 // ---------------------------------------------------------------------------------------------

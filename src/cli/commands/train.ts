@@ -6,7 +6,7 @@ import { ARCHITECTURE_NAMES, ArchitectureName, BackendChoice, ClassWeighting, Se
 
 const usage =
   'train <root> [--arch unet|deeplab|segnet|fcn8] [--semi none|fixmatch] [--steps N] [--epochs N] [--size S] [--batch B] ' +
-  '[--labelled-fraction f] [--seed K] [--out dir] [--width W] [--depth D] [--lr x] [--class-weights none|inverse|median] [--dice] [--instances] ' +
+  '[--labelled-fraction f] [--seed K] [--out dir] [--width W] [--depth D] [--lr x] [--class-weights none|inverse|median] [--dice] [--instances] [--instance-weight w] ' +
   '[--val-every N] [--resume ckpt|dir] [--backend auto|tensorflow|wasm] [--threads N] [--json]';
 
 function choice<T extends string>(options: OptionValues, name: string, allowed: readonly T[]): T | undefined {
@@ -46,6 +46,7 @@ export function trainParams(root: string, o: OptionValues): TrainParams {
     classWeights: choice<ClassWeighting>(o, 'class-weights', ['none', 'inverse', 'median']),
     dice: o.dice === true ? true : undefined,
     instances: o.instances === true ? true : undefined,
+    instanceWeight: number(o, 'instance-weight', { integer: false, min: 0, max: 100 }),
     valEvery: number(o, 'val-every'),
     resume: o.resume as string | undefined,
     backend: choice<BackendChoice>(o, 'backend', ['auto', 'tensorflow', 'wasm']),
@@ -60,7 +61,7 @@ export const train: CommandSpec = {
   options: {
     arch: { type: 'string' }, semi: { type: 'string' }, steps: { type: 'string' }, epochs: { type: 'string' }, size: { type: 'string' },
     batch: { type: 'string' }, 'labelled-fraction': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
-    width: { type: 'string' }, depth: { type: 'string' }, lr: { type: 'string' }, 'class-weights': { type: 'string' }, dice: { type: 'boolean' }, instances: { type: 'boolean' },
+    width: { type: 'string' }, depth: { type: 'string' }, lr: { type: 'string' }, 'class-weights': { type: 'string' }, dice: { type: 'boolean' }, instances: { type: 'boolean' }, 'instance-weight': { type: 'string' },
     'val-every': { type: 'string' }, resume: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' }, 'cache-mb': { type: 'string' },
   },
   async run(positionals, options, { out, ctx }) {

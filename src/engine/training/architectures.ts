@@ -50,14 +50,15 @@ function unet({ classes, width = 16, depth = 4, inChannels = 3, embeddingDims = 
     x = g.conv(x, `enc${level}.1`, c);
     skips.push(x);
   }
+  let last = x;
   for (let level = depth - 2; level >= 0; level--) {
     const c = width * 2 ** level;
-    x = g.concat([g.upsample(x, 2, 'nearest'), skips[level]]);
-    x = g.conv(x, `dec${level}.0`, c);
+    last = g.concat([g.upsample(x, 2, 'nearest'), skips[level]]);
+    x = g.conv(last, `dec${level}.0`, c);
     x = g.conv(x, `dec${level}.1`, c);
   }
   const logits = g.head(x, 'head', classes);
-  return g.build('unet', logits, classes, 2 ** (depth - 1), { width, depth }, embeddingHead(g, x, embeddingDims));
+  return g.build('unet', logits, classes, 2 ** (depth - 1), { width, depth }, embeddingHead(g, last, width, embeddingDims));
 }
 
 /**
@@ -83,10 +84,10 @@ function deeplab({ classes, width = 16, rates = [2, 4, 6], inChannels = 3, embed
   // Image pooling: no batch norm on a 1x1 map (its batch statistics would be degenerate).
   const pooled = g.conv(g.globalPool(x), 'aspp.pool', a, { kernel: 1, bn: false });
   branches.push(g.broadcast(pooled, x));
-  x = g.conv(g.concat(branches), 'aspp.project', a, { kernel: 1 });
-  x = g.conv(x, 'decoder', a);
+  const projected = g.conv(g.concat(branches), 'aspp.project', a, { kernel: 1 });
+  x = g.conv(projected, 'decoder', a);
   const logits = g.upsample(g.head(x, 'head', classes), 8, 'bilinear');
-  return g.build('deeplab', logits, classes, 8, { width, rates }, embeddingHead(g, x, embeddingDims, 8));
+  return g.build('deeplab', logits, classes, 8, { width, rates }, embeddingHead(g, projected, a, embeddingDims, 8));
 }
 
 /** SegNet (Badrinarayanan et al. 2017): encoder-decoder whose decoder unpools at the encoder's max positions. */
@@ -103,14 +104,15 @@ function segnet({ classes, width = 16, depth = 4, inChannels = 3, embeddingDims 
     pools.push({ pre: x, pooled });
     x = pooled;
   }
+  let last = x;
   for (let level = depth - 1; level >= 0; level--) {
     const c = width * 2 ** level;
-    x = g.unpool(x, pools[level].pre, pools[level].pooled);
-    x = g.conv(x, `dec${level}.0`, c);
+    last = g.unpool(x, pools[level].pre, pools[level].pooled);
+    x = g.conv(last, `dec${level}.0`, c);
     x = g.conv(x, `dec${level}.1`, level > 0 ? c / 2 : c);
   }
   const logits = g.head(x, 'head', classes);
-  return g.build('segnet', logits, classes, 2 ** depth, { width, depth }, embeddingHead(g, x, embeddingDims));
+  return g.build('segnet', logits, classes, 2 ** depth, { width, depth }, embeddingHead(g, last, width, embeddingDims));
 }
 
 /** FCN-8s (Long et al. 2015): a VGG-style encoder, scores at strides 8, 16 and 32 fused while upsampling. */
@@ -138,9 +140,15 @@ function fcn8({ classes, width = 16, inChannels = 3, embeddingDims = 0 }: ArchOp
   return g.build('fcn8', logits, classes, 32, { width }, embeddingDims > 0 ? { node: fused('embed', embeddingDims), dims: embeddingDims } : undefined);
 }
 
-/** The instance head beside the class head: a 1x1 convolution of the same features, upsampled like the logits. */
-function embeddingHead(g: GraphBuilder, features: number, dims: number, upsample = 1): { node: number; dims: number } | undefined {
+/**
+ * The instance head: a branch of its own from the input of the last decoder stage (two 3x3
+ * convolutions of `width` channels, then a 1x1 to the embedding), upsampled like the logits. Its
+ * own last stage keeps the discriminative loss from bending the features the class head reads.
+ */
+function embeddingHead(g: GraphBuilder, features: number, width: number, dims: number, upsample = 1): { node: number; dims: number } | undefined {
   if (dims <= 0) return undefined;
-  const e = g.head(features, 'embed', dims);
+  let x = g.conv(features, 'inst.0', width);
+  x = g.conv(x, 'inst.1', width);
+  const e = g.head(x, 'embed', dims);
   return { node: upsample > 1 ? g.upsample(e, upsample, 'bilinear') : e, dims };
 }

@@ -64,7 +64,7 @@ export interface CheckpointMeta {
   params: TrainParams;
 }
 
-type Resolved = Required<Pick<TrainParams, 'arch' | 'semi' | 'size' | 'batch' | 'seed' | 'lr' | 'classWeights' | 'cacheMB'>> & TrainParams;
+type Resolved = Required<Pick<TrainParams, 'arch' | 'semi' | 'size' | 'batch' | 'seed' | 'lr' | 'classWeights' | 'cacheMB' | 'instanceWeight'>> & TrainParams;
 
 function resolve(params: TrainParams): Resolved {
   const r = { ...TRAIN_DEFAULTS, ...stripUndefined(params) } as Resolved;
@@ -76,7 +76,7 @@ function resolve(params: TrainParams): Resolved {
 }
 
 /** The settings that define a training run (kept on resume). */
-const TRAINING_SETTINGS = ['arch', 'width', 'depth', 'instances', 'semi', 'steps', 'epochs', 'size', 'batch', 'labelledFraction', 'seed', 'lr', 'classWeights', 'dice', 'valEvery'] as const;
+const TRAINING_SETTINGS = ['arch', 'width', 'depth', 'instances', 'instanceWeight', 'semi', 'steps', 'epochs', 'size', 'batch', 'labelledFraction', 'seed', 'lr', 'classWeights', 'dice', 'valEvery'] as const;
 
 function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Partial<T> {
   return stripUndefined(Object.fromEntries(keys.map((k) => [k, o[k]])) as unknown as T);
@@ -143,7 +143,7 @@ export async function train(params: TrainParams, ctx: JobContext): Promise<Train
   // Reading every training and validation mask now surfaces a bad mask before any training.
   const counts = await classFrequencies(source, [...split.train, ...split.val], K);
   const classWeights = classWeightsFrom(counts, run.classWeights);
-  const lossOptions = { classes: K, classWeights, dice: run.dice };
+  const lossOptions = { classes: K, classWeights, dice: run.dice, instanceWeight: run.instanceWeight };
 
   const student = resumed ? weightsFrom(graph, resumed.tensors, 'p:', 's:', true) : initWeights(graph, seedOf(run.seed, 'init'));
   const teacher = semi ? (resumed?.tensors.has(`t:${graph.params[0].name}`) ? weightsFrom(graph, resumed.tensors, 't:', 'ts:', false) : cloneWeights(student)) : undefined;
@@ -266,7 +266,7 @@ export async function train(params: TrainParams, ctx: JobContext): Promise<Train
       tool: 'segment train', dataset: dataset.root, arch: run.arch, settings: graph.settings, parameters: countParams(graph), instances: !!run.instances,
       semi: semi ? 'fixmatch' : 'none', labelledFraction: run.labelledFraction ?? 1, trainImages: split.train.length, valImages: split.val.length,
       unlabelledImages: semi ? unlabelled.length : 0, steps: step, bestStep: bestWeights.meta.bestStep, batch: run.batch, size: run.size,
-      seed: run.seed, lr: run.lr, classWeights: run.classWeights, dice: !!run.dice, valMIoU: Math.max(0, bestWeights.meta.bestValMIoU),
+      seed: run.seed, lr: run.lr, classWeights: run.classWeights, dice: !!run.dice, ...(run.instances ? { instanceWeight: run.instanceWeight } : {}), valMIoU: Math.max(0, bestWeights.meta.bestValMIoU),
       perClass: bestWeights.meta.bestPerClass, backend: backend.label, date: new Date().toISOString(),
     },
   };
@@ -341,7 +341,7 @@ function pseudoLabels(graph: Graph, teacher: Weights, u: NonNullable<StepBatch['
   return { labels, confident: confident / labels.length, inside };
 }
 
-export function trainStep(graph: Graph, student: Weights, teacher: Weights | undefined, optimizer: AdamW, batch: StepBatch, lossOptions: Parameters<typeof segmentationLoss>[2], size: number, lr: number): StepResult {
+export function trainStep(graph: Graph, student: Weights, teacher: Weights | undefined, optimizer: AdamW, batch: StepBatch, lossOptions: Parameters<typeof segmentationLoss>[2] & { instanceWeight?: number }, size: number, lr: number): StepResult {
   const { labelled, unlabelled } = batch;
   const pseudo = teacher && unlabelled ? pseudoLabels(graph, teacher, unlabelled, size) : undefined;
   const batchStats = new Map<string, BatchStats>();
@@ -359,7 +359,7 @@ export function trainStep(graph: Graph, student: Weights, teacher: Weights | und
       const targets = Array.from({ length: labelled.count }, (_, i) => instanceTargets(labelled.instances!, size * size, i));
       const inst = discriminativeLoss(labelledPart(embedding), targets);
       instancePart = tf.keep(inst);
-      sup = tf.add(sup, inst) as TF.Scalar;
+      sup = tf.add(sup, tf.mul(inst, lossOptions.instanceWeight ?? 1)) as TF.Scalar;
     }
     parts.push(tf.keep(sup));
     if (!(unlabelled && pseudo)) return sup;
