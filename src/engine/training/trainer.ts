@@ -221,7 +221,8 @@ export async function train(params: TrainParams, ctx: JobContext): Promise<Train
       if (!Number.isFinite(result.loss)) throw new Error(`the loss became ${result.loss} at step ${step}: try a lower --lr`);
       if (step % valEvery === 0 || step === totalSteps) {
         const v0 = performance.now();
-        const val = await validate(graph, student, split.val, source, classes, predictOptions, run.previews ?? 0, ctx);
+        // Semi-supervised, the EMA teacher is the model (as in Mean Teacher): validated, kept and exported.
+        const val = await validate(graph, teacher ?? student, split.val, source, classes, predictOptions, run.previews ?? 0, ctx);
         if (!val) {
           stopped = true;
           break;
@@ -252,7 +253,10 @@ export async function train(params: TrainParams, ctx: JobContext): Promise<Train
   const model = path.join(out, 'model.onnx');
   const manifestFile = path.join(out, 'model.json');
   const bestWeights = await readCheckpoint<CheckpointMeta>(bestCkpt);
-  const tensors = new Map([...bestWeights.tensors].filter(([k]) => k.startsWith('p:') || k.startsWith('s:')).map(([k, v]) => [k.slice(2), v]));
+  const [paramPrefix, statePrefix] = bestWeights.tensors.has(`t:${graph.params[0].name}`) ? ['t:', 'ts:'] : ['p:', 's:'];
+  const tensors = new Map(
+    [...bestWeights.tensors].flatMap(([k, v]) => (k.startsWith(paramPrefix) ? [[k.slice(paramPrefix.length), v]] : k.startsWith(statePrefix) ? [[k.slice(statePrefix.length), v]] : [])) as [string, TensorRecord][],
+  );
   await writeFileAtomic(model, exportOnnx(graph, tensors, { name: path.basename(out) }));
   const manifest: ModelManifest = {
     format: MANIFEST_FORMAT,
