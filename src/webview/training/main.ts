@@ -56,6 +56,8 @@ interface State {
   loss: [number, number][];
   supervised: [number, number][];
   unsupervised: [number, number][];
+  /** The instance head's discriminative loss (unweighted), when it trains. */
+  instances: [number, number][];
   miou: [number, number][];
   classes: ClassDef[];
   lastIoU: Map<number, number | null>;
@@ -65,7 +67,7 @@ interface State {
   finished: boolean;
 }
 
-const state: State = { steps: 1, loss: [], supervised: [], unsupervised: [], miou: [], classes: [], lastIoU: new Map(), bestIoU: new Map(), semi: false, finished: false };
+const state: State = { steps: 1, loss: [], supervised: [], unsupervised: [], instances: [], miou: [], classes: [], lastIoU: new Map(), bestIoU: new Map(), semi: false, finished: false };
 const previewUrls: string[] = [];
 
 const channel = createChannel<TrainingPanelToHost, HostToTrainingPanel>((m) => {
@@ -139,6 +141,7 @@ function onEvent(e: TrainEvent): void {
         state.supervised.push([e.step, e.supervisedLoss]);
         state.unsupervised.push([e.step, e.unsupervisedLoss]);
       }
+      if (e.instanceLoss !== undefined) state.instances.push([e.step, e.instanceLoss]);
       $('step').textContent = `${e.step} / ${e.steps}`;
       $('epoch').textContent = String(e.epoch);
       $('speed').textContent = `${e.imagesPerSecond.toFixed(2)} images/s`;
@@ -181,7 +184,8 @@ function renderCharts(): void {
         { name: 'labelled', className: 'series-supervised', points: state.supervised, dashed: true },
         { name: 'pseudo-labelled', className: 'series-unsupervised', points: state.unsupervised, dashed: true },
       ]
-    : [{ name: 'loss', className: 'series-loss', points: state.loss }];
+    : [{ name: state.instances.length ? 'total' : 'loss', className: 'series-loss', points: state.loss }];
+  if (state.instances.length) lossSeries.push({ name: 'instances (discriminative)', className: 'series-instances', points: state.instances, dashed: true });
   $('loss-legend').innerHTML = lossSeries.length > 1 ? lossSeries.map((s) => `<span class="key ${s.className}">${s.name}</span>`).join('') : '';
   drawChart($('loss-chart'), lossSeries, { xMax: state.steps, formatY: (v) => v.toFixed(v < 1 ? 2 : 1) });
   drawChart($('miou-chart'), [{ name: 'validation mIoU', className: 'series-miou', points: state.miou }], {
