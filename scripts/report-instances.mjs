@@ -3,14 +3,15 @@
 // trained on 30 images; on the 10 held-out images its pre-labels are evaluated twice with
 // `segment eval`: instances clustered from the embeddings, and connected components of the same
 // model's class map (`--pred-instances components`). Same model, same budget: only the instances differ.
-// Options: --steps N (default 300), --seed K (0), --size S (256), --dataset <folder>.
+// Options: --steps N (default 300), --seed K (0), --size S (256), --dataset <folder>; --reuse keeps the
+// model trained by the last run (.cache/report-instances/model) and only pre-labels and evaluates again.
 // Results: a table on stdout and .cache/report-instances/results.json.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { steps: { type: 'string' }, seed: { type: 'string' }, size: { type: 'string' }, dataset: { type: 'string' } } });
+const { values } = parseArgs({ options: { steps: { type: 'string' }, seed: { type: 'string' }, size: { type: 'string' }, dataset: { type: 'string' }, reuse: { type: 'boolean' } } });
 const steps = Number(values.steps ?? 300);
 const seed = Number(values.seed ?? 0);
 const size = Number(values.size ?? 256);
@@ -22,25 +23,29 @@ if (!source) {
 }
 
 const outRoot = path.resolve('.cache/report-instances');
-rmSync(outRoot, { recursive: true, force: true });
 const trainRoot = path.join(outRoot, 'train');
 const testRoot = path.join(outRoot, 'test');
 const run = path.join(outRoot, 'model');
+const reuse = values.reuse && existsSync(path.join(run, 'model.onnx'));
+if (values.reuse && !reuse) console.error('report:instances: no model to reuse; training one');
+rmSync(reuse ? testRoot : outRoot, { recursive: true, force: true });
 
 // Every 4th image (sorted) is held out: listed as the test split of the training copy (so it never
 // trains or validates) and copied alone into the evaluated dataset.
 const keys = readdirSync(path.join(source, 'images')).filter((f) => f.endsWith('.png')).map((f) => f.slice(0, -4)).sort();
 const test = keys.filter((_, i) => i % 4 === 0);
 const config = { classes: [{ id: 0, name: 'background', color: '#000000', thing: false }, { id: 1, name: 'nucleus', color: '#f58231', thing: true }], ignoreIndex: 255 };
-for (const [root, list] of [[trainRoot, keys], [testRoot, test]]) {
+for (const [root, list] of reuse ? [[testRoot, test]] : [[trainRoot, keys], [testRoot, test]]) {
   for (const folder of ['images', 'masks', 'instances']) {
     mkdirSync(path.join(root, folder), { recursive: true });
     for (const key of list) cpSync(path.join(source, folder, `${key}.png`), path.join(root, folder, `${key}.png`));
   }
   writeFileSync(path.join(root, 'segment.json'), JSON.stringify(config, null, 2) + '\n');
 }
-mkdirSync(path.join(trainRoot, 'splits'), { recursive: true });
-writeFileSync(path.join(trainRoot, 'splits', 'test.txt'), test.join('\n') + '\n');
+if (!reuse) {
+  mkdirSync(path.join(trainRoot, 'splits'), { recursive: true });
+  writeFileSync(path.join(trainRoot, 'splits', 'test.txt'), test.join('\n') + '\n');
+}
 
 function cli(args) {
   console.error(`report:instances: node dist/cli.js ${args.join(' ')}`);
@@ -52,8 +57,10 @@ function cli(args) {
 }
 
 const started = Date.now();
-const trained = cli(['train', trainRoot, '--instances', '--steps', String(steps), '--seed', String(seed), '--size', String(size), '--val-every', String(Math.ceil(steps / 3)), '--out', run]);
-const trainSeconds = (Date.now() - started) / 1000;
+const trained = reuse
+  ? JSON.parse(readFileSync(path.join(outRoot, 'results.json'), 'utf8')).trained
+  : cli(['train', trainRoot, '--instances', '--steps', String(steps), '--seed', String(seed), '--size', String(size), '--val-every', String(Math.ceil(steps / 3)), '--out', run]);
+const trainSeconds = reuse ? JSON.parse(readFileSync(path.join(outRoot, 'results.json'), 'utf8')).trainSeconds : (Date.now() - started) / 1000;
 const t0 = Date.now();
 const prelabelled = cli(['prelabel', testRoot, '--model', path.join(run, 'model.onnx'), '--all']);
 const prelabelSeconds = (Date.now() - t0) / 1000;
@@ -73,6 +80,6 @@ console.log(`\ninstances on ${source}: UNet + instance head (${trained.backend})
 console.log(`${results.trainImages} images trained or validated, ${test.length} held out; semantic mIoU on them ${pct(learned.mIoU)}\n`);
 console.log('| instances of the nucleus class | PQ | SQ | RQ | AP50 | TP / FP / FN |');
 console.log('|---|---|---|---|---|---|');
-console.log(row('learned embeddings, mean-shift', results.learned));
+console.log(row('learned embeddings, mean-shift in each region', results.learned));
 console.log(row('connected components of the class map', results.components));
 console.log(`\ntraining ${trainSeconds.toFixed(0)} s, pre-labelling the ${test.length} images ${prelabelSeconds.toFixed(1)} s`);

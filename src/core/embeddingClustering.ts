@@ -6,6 +6,8 @@
  * bandwidth that id, repeat. O(pixels x objects), with no random choices (same input, same ids).
  */
 
+import { thingComponents } from './components';
+
 export interface ClusterOptions {
   /** Window radius in embedding space: between delta_v and 2 delta_v of the loss (points of one object lie within delta_v of its mean). */
   bandwidth: number;
@@ -185,35 +187,52 @@ export interface InstanceMap {
 }
 
 /**
- * Objects of the thing classes: the pixels of each thing class (in `classIds`, a class id per
- * pixel) clustered apart in embedding space (`embeddings`: `dims` values per pixel, pixel by
- * pixel), so that touching objects of one class separate. Ids run 1..N over the whole image in
- * reading order of each object's first pixel; other classes' pixels, clusters under `minSize`
- * (default MIN_INSTANCE_PIXELS) and objects beyond 65535 are 0.
+ * Objects of the thing classes: each 8-connected region of a thing class (in `classIds`, a class id
+ * per pixel, `width` per row) is clustered in embedding space (`embeddings`: `dims` values per
+ * pixel), so that touching objects of one class separate while apart objects never merge. A
+ * region's pixels left out by the clustering (clusters under `minSize`, default
+ * MIN_INSTANCE_PIXELS: boundary stragglers) join its largest cluster; regions under `minSize` are
+ * noise (0). Ids run 1..N over the whole image in reading order of each object's first pixel;
+ * other classes' pixels and objects beyond 65535 are 0.
  */
-export function instanceMap(classIds: Uint8Array, embeddings: Float32Array, dims: number, thingIds: Iterable<number>, options: ManyClusterOptions): InstanceMap {
+export function instanceMap(classIds: Uint8Array, width: number, embeddings: Float32Array, dims: number, thingIds: Iterable<number>, options: ManyClusterOptions): InstanceMap {
   const n = classIds.length;
   if (embeddings.length !== n * dims) throw new Error(`expected ${n} x ${dims} embedding values, got ${embeddings.length}`);
+  const things = new Set(thingIds);
+  const minSize = options.minSize ?? MIN_INSTANCE_PIXELS;
+  const regions = thingComponents(classIds, width, n / width, things, 256);
+  // Pixels grouped by region (counting sort), in reading order within each.
+  let regionCount = 0;
+  for (let i = 0; i < n; i++) if (regions[i] > regionCount) regionCount = regions[i];
+  const start = new Int32Array(regionCount + 2);
+  for (let i = 0; i < n; i++) start[regions[i] + 1]++;
+  for (let r = 1; r <= regionCount + 1; r++) start[r] += start[r - 1];
+  const order = new Int32Array(n);
+  const fill = start.slice();
+  for (let i = 0; i < n; i++) order[fill[regions[i]]++] = i;
+
   const provisional = new Int32Array(n);
   const classOf: number[] = [0];
-  for (const id of thingIds) {
-    const pixels: number[] = [];
-    for (let i = 0; i < n; i++) if (classIds[i] === id) pixels.push(i);
-    if (pixels.length === 0) continue;
-    const indices = Int32Array.from(pixels);
-    const labels = clusterManyEmbeddings(gather(embeddings, indices, dims), indices.length, dims, { minSize: MIN_INSTANCE_PIXELS, ...options });
+  for (let r = 1; r <= regionCount; r++) {
+    const indices = order.subarray(start[r], start[r + 1]);
+    if (indices.length < minSize) continue;
+    const labels = clusterManyEmbeddings(gather(embeddings, indices, dims), indices.length, dims, { ...options, minSize });
+    const sizes = new Int32Array(indices.length + 1);
+    for (const l of labels) sizes[l]++;
+    let largest = 0;
+    for (let l = 1; l < sizes.length; l++) if (sizes[l] > (largest ? sizes[largest] : 0)) largest = l;
     const base = classOf.length - 1;
     let most = 0;
     for (let j = 0; j < indices.length; j++) {
-      if (labels[j] === 0) continue;
-      provisional[indices[j]] = base + labels[j];
-      if (labels[j] > most) most = labels[j];
+      const l = labels[j] || largest || 1;
+      provisional[indices[j]] = base + l;
+      if (l > most) most = l;
     }
-    for (let k = 0; k < most; k++) classOf.push(id);
+    for (let k = 0; k < most; k++) classOf.push(classIds[indices[0]]);
   }
   const renumber = new Int32Array(classOf.length);
   const ids = new Uint16Array(n);
-  const perClass = new Map<number, number>([...thingIds].map((id) => [id, 0]));
+  const perClass = new Map<number, number>([...things].map((id) => [id, 0]));
   let count = 0;
   for (let i = 0; i < n; i++) {
     const p = provisional[i];

@@ -227,7 +227,7 @@ test('--instances: the discriminative loss falls, and the model exports both hea
   const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
   assert.ok(mean(losses.slice(-4)) < 0.7 * mean(losses.slice(0, 4)), `the instance loss did not fall: ${losses.map((l) => l.toFixed(3)).join(', ')}`);
   const manifest = JSON.parse(readFileSync(result.manifest, 'utf8')) as ModelManifest;
-  assert.deepEqual(manifest.embedding, { name: 'embedding', layout: 'NCHW', dims: 8, bandwidth: 1 });
+  assert.deepEqual(manifest.embedding, { name: 'embedding', layout: 'NCHW', dims: 8, bandwidth: 2 });
   assert.deepEqual(manifest.classes.map((c) => c.thing), [false, true, true]);
   assert.equal(manifest.training?.instances, true);
   const ort = await import('onnxruntime-node');

@@ -121,13 +121,25 @@ test('instance map: touching objects of a thing class split by embedding, stuff 
   }
   classIds[3 * W + 11] = 1; // a lone pixel of the thing class: under minSize
   emb[3 * W + 11] = 20;
-  const map = instanceMap(classIds, emb, 1, [1], { bandwidth: 1, minSize: 4 });
+  const map = instanceMap(classIds, W, emb, 1, [1], { bandwidth: 1, minSize: 4 });
   assert.equal(map.count, 2);
   assert.deepEqual(map.perClass, new Map([[1, 2]]));
   assert.deepEqual(Array.from(map.ids.slice(0, W)), [1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0]);
   assert.equal(map.ids[3 * W + 11], 0);
   assert.equal(map.ids.filter((v) => v === 1).length, 16);
-  const none = instanceMap(classIds, emb, 1, [2], { bandwidth: 1, minSize: 4 });
+  const none = instanceMap(classIds, W, emb, 1, [2], { bandwidth: 1, minSize: 4 });
   assert.equal(none.count, 1, 'one object of class 2 when it is the thing class');
-  assert.throws(() => instanceMap(classIds, new Float32Array(3), 1, [1], { bandwidth: 1 }), /expected 48 x 1/);
+  assert.throws(() => instanceMap(classIds, W, new Float32Array(3), 1, [1], { bandwidth: 1 }), /expected 48 x 1/);
+});
+
+test('instanceMap: objects apart never merge, even with one embedding; a stray speck inside an object joins it', () => {
+  // 9 x 3: class 1 on columns 0..3 and 5..8 (two regions apart), all with embedding 0; inside the
+  // left one, two pixels whose embedding is far off (a cluster under minSize).
+  const W = 9;
+  const classIds = new Uint8Array(W * 3).map((_, i) => (i % W === 4 ? 0 : 1));
+  const emb = new Float32Array(W * 3);
+  emb[0] = emb[1] = 10;
+  const map = instanceMap(classIds, W, emb, 1, [1], { bandwidth: 1, minSize: 4 });
+  assert.equal(map.count, 2);
+  assert.deepEqual(Array.from(map.ids.slice(0, W)), [1, 1, 1, 1, 0, 2, 2, 2, 2]);
 });

@@ -92,7 +92,7 @@ export function finishPrediction(job: FinishJob): FinishResult {
     const e = job.embedding;
     const rows = new PixelRows(e.dims, W * H);
     sample({ ...job, layout: e.layout, channels: e.dims, parts: e.parts }, job.mode, rows);
-    const map = instanceMap(ids, rows.values, e.dims, e.thingIds, { bandwidth: e.bandwidth });
+    const map = instanceMap(ids, W, rows.values, e.dims, e.thingIds, { bandwidth: e.bandwidth });
     instances = { png: encodeLabelPng({ width: W, height: H, samples: map.ids }), count: map.count, perClass: [...map.perClass] };
   }
   const hist = new Float64Array(256);

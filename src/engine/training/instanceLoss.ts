@@ -10,8 +10,12 @@ import { tf } from './tf';
 export const DISCRIMINATIVE = { deltaV: 0.5, deltaD: 1.5, alpha: 1, beta: 1, gamma: 0.001 };
 /** Embedding dimensions of the instance head. */
 export const EMBEDDING_DIMS = 8;
-/** Mean-shift window at prediction time: pixels lie within delta_v of their mean, means 2 delta_d apart. */
-export const EMBEDDING_BANDWIDTH = 2 * DISCRIMINATIVE.deltaV;
+/**
+ * Mean-shift window at prediction time: with pixels within delta_v of their mean and means 2 delta_d
+ * apart, 2 (delta_d - delta_v) is the widest window around any pixel that cannot reach another
+ * object's pixels; the widest is the kindest to an embedding that has not fully converged.
+ */
+export const EMBEDDING_BANDWIDTH = 2 * (DISCRIMINATIVE.deltaD - DISCRIMINATIVE.deltaV);
 
 /** Instance ids of one image renumbered 0..K-1 (-1: no instance), and K. */
 export interface InstanceTargets {
