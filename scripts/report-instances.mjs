@@ -10,17 +10,13 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { sharedDataset } from './shared-dataset.mjs';
 
 const { values } = parseArgs({ options: { steps: { type: 'string' }, seed: { type: 'string' }, size: { type: 'string' }, dataset: { type: 'string' }, reuse: { type: 'boolean' } } });
 const steps = Number(values.steps ?? 300);
 const seed = Number(values.seed ?? 0);
 const size = Number(values.size ?? 256);
-const candidates = [values.dataset, process.env.SEGMENT_DATASETS && path.join(process.env.SEGMENT_DATASETS, 'nuclei'), '../shared/datasets/nuclei', '../../shared/datasets/nuclei'].filter(Boolean);
-const source = candidates.find((d) => existsSync(path.join(d, 'instances')));
-if (!source) {
-  console.error(`report:instances: the nuclei dataset (with instances/) is not at ${candidates.join(', ')}; pass --dataset <folder>`);
-  process.exit(2);
-}
+const source = sharedDataset('report:instances', 'nuclei', values.dataset, 'instances');
 
 const outRoot = path.resolve('.cache/report-instances');
 const trainRoot = path.join(outRoot, 'train');

@@ -4,20 +4,16 @@
 // Options: --steps N (default 300), --seed K (default 0), --dataset <folder>, --size S (256).
 // Results: a table on stdout and .cache/report-semi/results.json.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { sharedDataset } from './shared-dataset.mjs';
 
 const { values } = parseArgs({ options: { steps: { type: 'string' }, seed: { type: 'string' }, dataset: { type: 'string' }, size: { type: 'string' } } });
 const steps = Number(values.steps ?? 300);
 const seed = Number(values.seed ?? 0);
 const size = Number(values.size ?? 256);
-const candidates = [values.dataset, process.env.SEGMENT_DATASETS && path.join(process.env.SEGMENT_DATASETS, 'darkfield'), '../shared/datasets/darkfield', '../../shared/datasets/darkfield'].filter(Boolean);
-const dataset = candidates.find((d) => existsSync(path.join(d, 'images')));
-if (!dataset) {
-  console.error(`report:semi: the darkfield dataset is not at ${candidates.join(', ')}; pass --dataset <folder>`);
-  process.exit(2);
-}
+const dataset = sharedDataset('report:semi', 'darkfield', values.dataset);
 const outRoot = '.cache/report-semi';
 mkdirSync(outRoot, { recursive: true });
 

@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import type { Frame } from 'playwright-core';
 import sharp from 'sharp';
 import { readMaskIndependently, writeIdsWithSharp } from '../helpers/dataset';
-import { REPO_ROOT, withVSCode, type VSCode } from './harness';
+import { REPO_ROOT, withVSCode } from './harness';
 import {
   activeTab, assertPainted, brushFootprint, dataset, drag, editorFrame, focusEditor, openInEditor, pressAndWait, waitDirty, waitFor,
   answerFileDialog, OPEN_IMAGES_IN_EDITOR, setOpacity,
@@ -58,16 +58,6 @@ async function readIds(file: string): Promise<Uint8Array> {
 }
 
 /** Switches the colour theme as a user does: Preferences: Color Theme, then the theme's name. */
-async function setTheme(vs: VSCode, theme: string, workbenchClass: string): Promise<void> {
-  await vs.runCommand('Preferences: Color Theme');
-  const input = vs.page.locator('.quick-input-widget .quick-input-box input');
-  await input.fill(theme);
-  await vs.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: theme }).first().waitFor();
-  await vs.page.keyboard.press('Enter');
-  await vs.page.waitForFunction((cls) => document.querySelector('.monaco-workbench')?.classList.contains(cls) ?? false, workbenchClass, { timeout: 30_000 });
-  await vs.page.waitForTimeout(1000); // the webview gets the new theme variables a moment later
-}
-
 async function canvasPixels(frame: Frame) {
   const url = await frame.evaluate(() => (document.querySelector('canvas#view') as HTMLCanvasElement).toDataURL('image/png'));
   const { data, info } = await sharp(Buffer.from(url.slice(url.indexOf(',') + 1), 'base64')).raw().toBuffer({ resolveWithObject: true });
@@ -310,12 +300,12 @@ test('review: pre-labels, comparison, tiling, bad input, navigation, instances a
     await vs.page.keyboard.press('Escape');
     await frame.locator('#help').waitFor({ state: 'hidden' });
     await vs.screenshot('editor-dark');
-    await setTheme(vs, 'Light Modern', 'vs');
+    await vs.setColorTheme('Light Modern', 'vs');
     await vs.screenshot('editor-light');
     await pressAndWait(vs, frame, 'o', 'outline', 'true');
     await vs.screenshot('editor-light-outlines');
     await pressAndWait(vs, frame, 'o', 'outline', 'false');
-    await setTheme(vs, 'Dark High Contrast', 'hc-black');
+    await vs.setColorTheme('Dark High Contrast', 'hc-black');
     await vs.screenshot('editor-high-contrast');
     assert.equal((await activeTab(vs)).title, 'df_001.jpg');
     section('screenshots');

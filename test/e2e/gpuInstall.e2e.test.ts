@@ -5,21 +5,13 @@
 // Needs segment-studio.vsix (`npm run package`) and the e2e tools (`node scripts/e2e-setup.mjs`).
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
-import * as net from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { closedPort } from '../helpers/net';
 import { REPO_ROOT, withVSCode } from './harness';
 
 const VSIX = join(REPO_ROOT, 'segment-studio.vsix');
 const SAMPLE = join(REPO_ROOT, 'samples', 'darkfield');
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 test('Install GPU Acceleration without a reachable registry: progress, a clear offline message, nothing left in storage', { timeout: 10 * 60_000 }, async () => {
   assert.ok(existsSync(VSIX), `${VSIX} is missing: run \`npm run package\` first.`);

@@ -252,6 +252,16 @@ export class VSCode {
     throw new Error(`Could not run command "${title}" after ${attempts} attempts: ${(lastError as Error)?.message}`);
   }
 
+  /** Switches the colour theme by name and waits until the workbench (`vs`, `vs-dark`, `hc-black`...) and its webviews show it. */
+  async setColorTheme(theme: string, workbenchClass: string): Promise<void> {
+    await this.runCommand('Preferences: Color Theme');
+    await this.page.locator('.quick-input-widget .quick-input-box input').fill(theme);
+    await this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: theme }).first().waitFor();
+    await this.page.keyboard.press('Enter');
+    await this.page.waitForFunction((cls) => document.querySelector('.monaco-workbench')?.classList.contains(cls) ?? false, workbenchClass, { timeout: 30_000 });
+    await this.page.waitForTimeout(1000); // the webviews get the new theme variables a moment later
+  }
+
   /**
    * Opens a file by Quick Open (Ctrl+P). `path` is relative to the workspace folder.
    * Resolves when the file's tab is the active one.

@@ -210,11 +210,7 @@ test('dataset view, problems, statistics, evaluation and the comparison view', {
     await compare.locator('button[data-mode="errors"]').click();
 
     // 6. The same views in the light theme.
-    await vs.runCommand('Preferences: Color Theme');
-    await vs.page.locator('.quick-input-widget .quick-input-box input').fill('Light Modern');
-    await vs.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Light Modern' }).first().click();
-    await vs.page.waitForFunction(() => document.querySelector('.monaco-workbench')?.classList.contains('vs'), null, { timeout: 30_000 });
-    await vs.page.waitForTimeout(500);
+    await vs.setColorTheme('Light Modern', 'vs');
     await vs.screenshot('inspect-compare-errors-light');
     await activateTab(vs, `Evaluation: ${root.split('/').pop()}`);
     await vs.screenshot('inspect-evaluation-light');

@@ -79,11 +79,7 @@ test('pre-label the sample with the instance-capable default model and see each 
     assert.ok(instanceColours >= Math.min(ids.size, 8) - 1 && instanceColours > classColours, `instance mode shows ${instanceColours} colours for ${ids.size} objects`);
     await setOpacity(frame, 60);
     await vs.screenshot('instances-editor-dark');
-    await vs.runCommand('Preferences: Color Theme');
-    await vs.page.locator('.quick-input-widget .quick-input-box input').fill('Light Modern');
-    await vs.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Light Modern' }).first().click();
-    await vs.page.waitForFunction(() => document.querySelector('.monaco-workbench')?.classList.contains('vs'), null, { timeout: 30_000 });
-    await vs.page.waitForTimeout(500);
+    await vs.setColorTheme('Light Modern', 'vs');
     await vs.screenshot('instances-editor-light');
   });
 });

@@ -2,6 +2,7 @@
 // never answers, a package that does not exist), the message each failure gives, the folder swap, and
 // the worker environment (and restart) that points training and inference at the installed packages.
 import { test } from 'node:test';
+import { closedPort } from '../helpers/net';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
@@ -16,15 +17,6 @@ function tempStorage(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'gpu-install-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-/** A port that refuses connections: bound once to get a free one, then closed. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
 }
 
 const npm = findNpm();

@@ -229,59 +229,44 @@ export function registerWasmKernels(): void {
   const stockMaxPoolGrad = tf.getKernel('MaxPoolGrad', 'wasm');
   const stockResizeNearestGrad = tf.getKernel('ResizeNearestNeighborGrad', 'wasm');
   if (!stockMaxPoolGrad || !stockResizeNearestGrad) throw new Error('the wasm backend must be imported before its kernels are replaced');
-  tf.unregisterKernel('MaxPoolGrad', 'wasm');
-  tf.registerKernel({
-    kernelName: 'MaxPoolGrad',
-    backendName: 'wasm',
-    // The stock kernel's set-up binds its wasm function, used below for other pool shapes.
-    setupFunc: stockMaxPoolGrad.setupFunc,
-    kernelFunc: (args) => {
-      const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
-      const a = args.attrs as unknown as tf.MaxPoolGradAttrs;
-      const [n, h, w, c] = input.shape;
-      const two = (v: number | [number, number]) => (Array.isArray(v) ? v[0] === 2 && v[1] === 2 : v === 2);
-      if (!two(a.filterSize) || !two(a.strides) || a.pad !== 'valid' || h % 2 || w % 2) return stockMaxPoolGrad.kernelFunc(args);
-      const backend = args.backend as HeapBackend;
-      const out = backend.makeOutput(input.shape, 'float32');
-      maxPoolGrad2x2(backend.typedArrayFromHeap(dy), backend.typedArrayFromHeap(input), backend.typedArrayFromHeap(out), n, h, w, c);
-      return out;
-    },
+  // The stock kernel's set-up (kept) binds its wasm function, used below for other pool shapes.
+  replaceWasmKernel('MaxPoolGrad', (args) => {
+    const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
+    const a = args.attrs as unknown as tf.MaxPoolGradAttrs;
+    const [n, h, w, c] = input.shape;
+    const two = (v: number | [number, number]) => (Array.isArray(v) ? v[0] === 2 && v[1] === 2 : v === 2);
+    if (!two(a.filterSize) || !two(a.strides) || a.pad !== 'valid' || h % 2 || w % 2) return stockMaxPoolGrad.kernelFunc(args);
+    const backend = args.backend as HeapBackend;
+    const out = backend.makeOutput(input.shape, 'float32');
+    maxPoolGrad2x2(backend.typedArrayFromHeap(dy), backend.typedArrayFromHeap(input), backend.typedArrayFromHeap(out), n, h, w, c);
+    return out;
   });
   // Nearest upsampling by an integer factor f sends each output pixel's gradient to one input
   // pixel: the input's gradient is the sum of its f x f block, an average pool times f^2 (XNNPACK).
-  tf.unregisterKernel('ResizeNearestNeighborGrad', 'wasm');
-  tf.registerKernel({
-    kernelName: 'ResizeNearestNeighborGrad',
-    backendName: 'wasm',
-    setupFunc: stockResizeNearestGrad.setupFunc,
-    kernelFunc: (args) => {
-      const { images, dy } = args.inputs as { images: TensorInfo; dy: TensorInfo };
-      const a = args.attrs as unknown as tf.ResizeNearestNeighborGradAttrs;
-      const f = dy.shape[1] / images.shape[1];
-      if (a.alignCorners || f !== dy.shape[2] / images.shape[2] || !Number.isInteger(f)) return stockResizeNearestGrad.kernelFunc(args);
-      return composite(args.backend as KernelBackend, [dy], (d) => tf.mul(tf.avgPool(d, f, f, 'valid'), f * f));
-    },
+  replaceWasmKernel('ResizeNearestNeighborGrad', (args) => {
+    const { images, dy } = args.inputs as { images: TensorInfo; dy: TensorInfo };
+    const a = args.attrs as unknown as tf.ResizeNearestNeighborGradAttrs;
+    const f = dy.shape[1] / images.shape[1];
+    if (a.alignCorners || f !== dy.shape[2] / images.shape[2] || !Number.isInteger(f)) return stockResizeNearestGrad.kernelFunc(args);
+    return composite(args.backend as KernelBackend, [dy], (d) => tf.mul(tf.avgPool(d, f, f, 'valid'), f * f));
   });
-  if (tf.getKernel('Conv2DBackpropInput', 'wasm')) tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-  if (tf.getKernel('Conv2DBackpropFilter', 'wasm')) tf.unregisterKernel('Conv2DBackpropFilter', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Conv2DBackpropInput',
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, attrs, backend }) => {
-      const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
-      const a = attrs as unknown as tf.Conv2DBackpropInputAttrs;
-      if (a.dataFormat === 'NCHW') throw new Error('Conv2DBackpropInput (wasm): NCHW is not supported; use NHWC');
-      return composite(backend as KernelBackend, [dy, filter], (d, f) => convInputGradient(d, f, a.inputShape, a.strides, a.pad as Pad, a.dimRoundingMode));
-    },
+  replaceWasmKernel('Conv2DBackpropInput', ({ inputs, attrs, backend }) => {
+    const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+    const a = attrs as unknown as tf.Conv2DBackpropInputAttrs;
+    if (a.dataFormat === 'NCHW') throw new Error('Conv2DBackpropInput (wasm): NCHW is not supported; use NHWC');
+    return composite(backend as KernelBackend, [dy, filter], (d, f) => convInputGradient(d, f, a.inputShape, a.strides, a.pad as Pad, a.dimRoundingMode));
   });
-  tf.registerKernel({
-    kernelName: 'Conv2DBackpropFilter',
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, attrs, backend }) => {
-      const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-      const a = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-      if (a.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter (wasm): NCHW is not supported; use NHWC');
-      return composite(backend as KernelBackend, [x, dy], (xx, d) => convFilterGradient(xx, d, a.filterShape, a.strides, a.pad as Pad, a.dimRoundingMode));
-    },
+  replaceWasmKernel('Conv2DBackpropFilter', ({ inputs, attrs, backend }) => {
+    const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+    const a = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+    if (a.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter (wasm): NCHW is not supported; use NHWC');
+    return composite(backend as KernelBackend, [x, dy], (xx, d) => convFilterGradient(xx, d, a.filterShape, a.strides, a.pad as Pad, a.dimRoundingMode));
   });
+}
+
+/** Puts `kernelFunc` in the place of the wasm backend's kernel `name`, keeping the stock one's set-up (it binds wasm functions). */
+function replaceWasmKernel(name: string, kernelFunc: tf.KernelFunc): void {
+  const stock = tf.getKernel(name, 'wasm');
+  if (stock) tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({ kernelName: name, backendName: 'wasm', setupFunc: stock?.setupFunc, kernelFunc });
 }
