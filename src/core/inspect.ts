@@ -53,7 +53,12 @@ export type HostToReport<R> =
 
 export type StatsToHost = { type: 'ready' } | { type: 'refresh' } | { type: 'openFile'; file: string };
 
-export type EvalToHost = { type: 'ready' } | { type: 'refresh' } | { type: 'openImage'; path: string; key: string };
+export type EvalToHost =
+  | { type: 'ready' }
+  | { type: 'refresh' }
+  | { type: 'openImage'; path: string; key: string }
+  /** Evaluate again with the predicted instances taken from this source. */
+  | { type: 'instanceSource'; source: import('./reports').InstanceSource };
 
 export interface CompareInit {
   /** Webview URI of the image. */

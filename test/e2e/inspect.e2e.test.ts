@@ -186,6 +186,20 @@ test('dataset view, problems, statistics, evaluation and the comparison view', {
     assert.deepEqual(instanceRows, evaluation.instances.perClass.map((c: { id: number; pq: number }) => [c.id, c.pq]));
     await evalFrame.locator('section.instances').scrollIntoViewIfNeeded();
     await vs.screenshot('inspect-evaluation-instances-dark');
+    // The card's switch evaluates connected components of the predicted classes instead: the CLI's --pred-instances components.
+    const components = (await runCli(['eval', root, '--pred-instances', 'components', '--json'])).done!;
+    await evalFrame.locator('section.instances button[data-source="components"]').click();
+    await evalFrame.locator('section.instances button[data-source="components"][aria-pressed="true"]').waitFor({ timeout: 60_000 });
+    const cc = await figures(evalFrame);
+    // (Equal to the last bits or so: images are matched in parallel, so sums may be added in another order.)
+    const expected = [components.instances.pq, components.instances.sq, components.instances.rq, components.instances.ap50];
+    [cc.instancePQ, cc.instanceSQ, cc.instanceRQ, cc.instanceAP50].forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-12, `${v} vs ${expected[i]}`));
+    assert.notDeepEqual([cc.instancePQ, cc.instanceRQ], [ev.instancePQ, ev.instanceRQ], 'components merge the touching objects that the instance maps keep apart');
+    assert.equal(cc.mIoU, evaluation.mIoU, 'the class figures stay');
+    await evalFrame.locator('section.instances').scrollIntoViewIfNeeded();
+    await vs.screenshot('inspect-evaluation-components-dark');
+    await evalFrame.locator('section.instances button[data-source="maps"]').click();
+    await evalFrame.locator('section.instances button[data-source="maps"][aria-pressed="true"]').waitFor({ timeout: 60_000 });
 
     // 5. A click on the worst image opens the comparison: errors coloured, toggle prediction / truth.
     const worst = evaluation.images[0].path as string;

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { EvalToHost, HostToReport, StatsToHost } from '../../core/protocol';
-import { DatasetStats, EvalReport } from '../../core/reports';
+import { DatasetStats, EvalReport, InstanceSource } from '../../core/reports';
 import { JobProgress } from '../../core/protocol';
 import { WorkerClient } from '../workerClient';
 import { webviewHtml } from '../webviewHtml';
@@ -16,7 +16,8 @@ interface ReportOptions<R> {
   title: string;
   script: string;
   run(onProgress: (p: JobProgress) => void, signal: AbortSignal): Promise<R>;
-  onMessage?(message: { type: string; [k: string]: unknown }, report: R | undefined): void;
+  /** `rerun` runs the job again (after the handler changed what it runs on). */
+  onMessage?(message: { type: string; [k: string]: unknown }, report: R | undefined, rerun: () => void): void;
 }
 
 /** Opens a report panel: runs the job, streams its progress, posts the result; refresh runs it again. */
@@ -48,7 +49,7 @@ function openReport<R>(context: vscode.ExtensionContext, options: ReportOptions<
   };
   panel.webview.onDidReceiveMessage((m: { type: string; [k: string]: unknown }) => {
     if (m.type === 'ready' || m.type === 'refresh') void run();
-    else options.onMessage?.(m, report);
+    else options.onMessage?.(m, report, () => void run());
   });
   panel.onDidDispose(() => running?.abort());
   return panel;
@@ -68,13 +69,18 @@ export function showStatistics(context: vscode.ExtensionContext, worker: WorkerC
 }
 
 export function showEvaluation(context: vscode.ExtensionContext, worker: WorkerClient, root: string, predictions: string | undefined): vscode.WebviewPanel {
+  let predInstances: InstanceSource = 'maps';
   return openReport<EvalReport>(context, {
     viewType: 'segment.evaluation',
     title: `Evaluation: ${path.basename(root)}`,
     script: 'eval.js',
-    run: (onProgress, signal) => worker.run('eval', { root, predictions }, { onProgress, signal }),
-    onMessage(m, report) {
+    run: (onProgress, signal) => worker.run('eval', { root, predictions, predInstances }, { onProgress, signal }),
+    onMessage(m, report, rerun) {
       const message = m as EvalToHost;
+      if (message.type === 'instanceSource') {
+        predInstances = message.source;
+        return rerun();
+      }
       if (message.type !== 'openImage' || !report) return;
       const image = vscode.Uri.file(path.join(root, ...message.path.split('/')));
       const prediction = path.join(report.predictions, ...`${message.key}.png`.split('/'));

@@ -3,6 +3,7 @@
  * false positives, false negatives and wrong classes; the toggle shows the prediction or the truth
  * in the class colours. Keys: E errors, P prediction, T truth, Space flips prediction/truth.
  */
+import '../segmented.css';
 import './compare.css';
 import { CompareInit, CompareToHost, HostToCompare } from '../../core/protocol';
 import { decodeMaskPng } from '../../core/maskCodec';

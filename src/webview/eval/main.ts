@@ -5,8 +5,9 @@
  * first; a click on an image opens its prediction-vs-truth view.
  */
 import '../stats/report.css';
+import '../segmented.css';
 import './eval.css';
-import { EvalReport, InstanceEval } from '../../core/reports';
+import { EvalReport, InstanceEval, InstanceSource } from '../../core/reports';
 import { EvalToHost, HostToReport } from '../../core/protocol';
 import { createChannel } from '../vscodeApi';
 import { card, errorBox, figure, fmt, h, header, progress, s, tip } from '../stats/dom';
@@ -63,13 +64,23 @@ function perClassCard(r: EvalReport): HTMLElement {
 function instancesCard(q: InstanceEval): HTMLElement {
   const from = q.source === 'components' ? '8-connected components of the predicted classes' : `instance maps in ${q.predictions}`;
   const count = (v: number, label: string) => h('td', { class: 'num', title: label }, fmt.int(v));
-  return h('section', { class: 'card wide instances' }, h('h2', {}, 'Instances'),
+  const sources: [InstanceSource, string, string][] = [
+    ['maps', 'Instance maps', 'the predicted instance maps (a model with an instance head writes them beside its pre-labels)'],
+    ['components', 'Connected components', 'each 8-connected region of a predicted thing class is one object: the baseline'],
+  ];
+  const switcher = h('div', { class: 'modes', role: 'group', 'aria-label': 'Predicted instances from' },
+    ...sources.map(([source, label, title]) => {
+      const b = h('button', { 'data-source': source, 'aria-pressed': String(q.source === source), title: `Predicted instances from ${title}` }, label);
+      b.addEventListener('click', () => q.source !== source && channel.post({ type: 'instanceSource', source }));
+      return b;
+    }));
+  return h('section', { class: 'card wide instances' }, h('div', { class: 'card-head' }, h('h2', {}, 'Instances'), switcher),
     h('div', { class: 'figures' },
       figure('PQ', fmt.pct(q.pq), q.pq, 'panoptic quality = SQ × RQ', 'instancePQ'),
       figure('SQ', fmt.pct(q.sq), q.sq, 'mean IoU of matches', 'instanceSQ'),
       figure('RQ', fmt.pct(q.rq), q.rq, 'F1 of detection', 'instanceRQ'),
       figure('AP50', fmt.pct(q.ap50), q.ap50, 'average precision, IoU 0.5', 'instanceAP50'),
-      figure('images', fmt.int(q.images), q.images, q.missing.length ? `${fmt.int(q.missing.length)} without predicted instances` : 'with both instance maps', 'instanceImages'),
+      figure('images', fmt.int(q.images), q.images, q.missing.length ? `${fmt.int(q.missing.length)} without predicted instances` : q.source === 'components' ? 'with a true instance map' : 'with both instance maps', 'instanceImages'),
     ),
     h('table', { class: 'per-class instances' },
       h('thead', {}, h('tr', {}, h('th', {}, 'thing class'), h('th', {}, 'PQ'), h('th', {}, 'SQ'), h('th', {}, 'RQ'), h('th', {}, 'AP50'), h('th', { class: 'num' }, 'TP'), h('th', { class: 'num' }, 'FP'), h('th', { class: 'num' }, 'FN'))),
