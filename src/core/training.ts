@@ -100,6 +100,8 @@ export type TrainEvent =
       supervisedLoss: number;
       /** Semi-supervised only: the student's loss on confident pseudo-labels. */
       unsupervisedLoss?: number;
+      /** Semi-supervised only: its weight in `loss` at this step (ramping up to 1 over the first 20% of the steps). */
+      unsupervisedWeight?: number;
       /** Semi-supervised only: share of unlabelled pixels whose pseudo-label passed the threshold. */
       confidentFraction?: number;
       /** With --instances: the discriminative loss (part of supervisedLoss). */

@@ -149,11 +149,16 @@ test('semi-supervised steps learn from confident pseudo-labels of unlabelled ima
   assert.ok(start.kind === 'start' && start.semi === 'fixmatch');
   // 14 training masks, half kept: 7 labelled; the other 7 join the 8 unlabelled images.
   assert.ok(start.kind === 'start' && start.trainImages === 7 && start.unlabelledImages === 15);
-  for (const s of stepsOf(events)) {
+  const steps = stepsOf(events);
+  for (const s of steps) {
     assert.ok(s.unsupervisedLoss !== undefined && s.unsupervisedLoss >= 0);
-    assert.ok(s.confidentFraction !== undefined && s.confidentFraction >= 0 && s.confidentFraction <= 1);
-    assert.ok(Math.abs(s.loss - s.supervisedLoss - s.unsupervisedLoss) < 1e-4);
+    assert.ok(s.confidentFraction !== undefined && s.confidentFraction > 0 && s.confidentFraction <= 1);
+    assert.ok(s.unsupervisedWeight !== undefined && s.unsupervisedWeight > 0 && s.unsupervisedWeight <= 1);
+    assert.ok(Math.abs(s.loss - s.supervisedLoss - s.unsupervisedWeight * s.unsupervisedLoss) < 1e-4);
   }
+  // The pseudo-label loss ramps up over the first 20% of the steps: almost nothing at the first, full from the second of 4.
+  const weights = steps.map((s) => s.unsupervisedWeight!);
+  assert.ok(weights[0] < 0.01 && weights.slice(1).every((w) => w === 1), `weights ${weights}`);
   assert.equal(result.steps, 4);
 });
 

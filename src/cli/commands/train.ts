@@ -93,7 +93,7 @@ function describe(e: TrainEvent): string {
       return `training ${e.arch} (${e.parameters.toLocaleString('en-US')} parameters) on ${e.backend}: ${e.trainImages} labelled, ${e.valImages} validation, ` +
         `${e.unlabelledImages} unlabelled images; ${e.steps} steps of ${e.batch} at ${e.size}px, semi-supervised ${e.semi}\n  -> ${e.out}\n`;
     case 'step':
-      return `step ${e.step}/${e.steps}  epoch ${e.epoch}  loss ${e.loss.toFixed(4)}${e.unsupervisedLoss !== undefined ? ` (sup ${e.supervisedLoss.toFixed(4)}, unsup ${e.unsupervisedLoss.toFixed(4)}, confident ${percent(e.confidentFraction ?? 0)})` : ''}` +
+      return `step ${e.step}/${e.steps}  epoch ${e.epoch}  loss ${e.loss.toFixed(4)}${e.unsupervisedLoss !== undefined ? ` (sup ${e.supervisedLoss.toFixed(4)}, unsup ${e.unsupervisedLoss.toFixed(4)} x${(e.unsupervisedWeight ?? 1).toFixed(2)}, confident ${percent(e.confidentFraction ?? 0)})` : ''}` +
         `${e.instanceLoss !== undefined ? `  instances ${e.instanceLoss.toFixed(4)}` : ''}` +
         `  ${e.imagesPerSecond.toFixed(2)} img/s  ${Math.round(e.secondsLeft)} s left\n`;
     case 'epoch':

@@ -3,7 +3,9 @@
  * the run's seeded generator: a random scale, rotation, flip and crop (one affine warp: bilinear
  * for the image, nearest for the labels, "ignore" outside the image), then colour changes. Weak
  * views (for the supervised loss and the EMA teacher) get mild colour jitter; strong views (for
- * the semi-supervised student) stronger jitter, greyscale and blur. CutMix works on whole batches.
+ * the semi-supervised student) stronger jitter and greyscale, no blur: the thin objects of microscopy
+ * (spirochaetes a few pixels wide) vanish under it while their pseudo-labels stay. CutMix works on
+ * whole batches.
  */
 import { Random } from '../synthetic/random';
 
@@ -144,31 +146,6 @@ export function colourJitter(img: Float32Array, size: number, rng: Random, stren
       let v = grey ? l : l + (img[p + k] - l) * saturation;
       v = (v * brightness - mean) * contrast + mean;
       img[p + k] = v < 0 ? 0 : v > 255 ? 255 : v;
-    }
-  }
-  if (strong && rng.next() < 0.5) boxBlur(img, size, rng.int(1, 2));
-}
-
-/** A separable box blur of the given radius (edges clamped). */
-export function boxBlur(img: Float32Array, size: number, radius: number): void {
-  const tmp = new Float32Array(img.length);
-  const norm = 1 / (2 * radius + 1);
-  for (let pass = 0; pass < 2; pass++) {
-    const src = pass === 0 ? img : tmp;
-    const dst = pass === 0 ? tmp : img;
-    for (let a = 0; a < size; a++) {
-      for (let b = 0; b < size; b++) {
-        for (let k = 0; k < 3; k++) {
-          let sum = 0;
-          for (let r = -radius; r <= radius; r++) {
-            const q = Math.min(size - 1, Math.max(0, b + r));
-            // pass 0 blurs along rows (x), pass 1 along columns (y)
-            sum += pass === 0 ? src[(a * size + q) * 3 + k] : src[(q * size + a) * 3 + k];
-          }
-          if (pass === 0) dst[(a * size + b) * 3 + k] = sum * norm;
-          else dst[(b * size + a) * 3 + k] = sum * norm;
-        }
-      }
     }
   }
 }

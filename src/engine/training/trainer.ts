@@ -32,13 +32,16 @@ import { classWeightsFrom, segmentationLoss } from './loss';
 import { AdamW, learningRate } from './optimizer';
 import { makePreview, predictImage } from './predict';
 import { IGNORE, pasteBox } from './augment';
+import { keepConfident, rampUp } from './pseudoLabels';
 import { cloneWeights, disposeWeights, emaUpdate, initWeights, readWeights, updateRunningStats } from './weights';
 import { exportOnnx } from '../onnx/export';
 
-/** Pseudo-labels below this teacher confidence are ignored. */
+/** The highest pseudo-label threshold; a class the teacher is less sure of gets a lower one (pseudoLabels.ts). */
 const CONFIDENCE = 0.95;
 const TEACHER_MOMENTUM = 0.99;
 const UNSUPERVISED_WEIGHT = 1;
+/** The pseudo-label loss ramps up over this share of the steps, while the teacher is still poor. */
+const UNSUPERVISED_RAMP = 0.2;
 const TILE_OVERLAP = 32;
 
 export const CHECKPOINT_FORMAT = 'segment-studio-checkpoint/1';
@@ -199,7 +202,8 @@ export async function train(params: TrainParams, ctx: JobContext): Promise<Train
       }
       const t0 = performance.now();
       const lr = learningRate(step, totalSteps, run.lr);
-      const result = trainStep(graph, student, teacher, optimizer, batch, lossOptions, run.size, lr);
+      const unsupervisedWeight = UNSUPERVISED_WEIGHT * rampUp(step / totalSteps, UNSUPERVISED_RAMP);
+      const result = trainStep(graph, student, teacher, optimizer, batch, lossOptions, run.size, lr, unsupervisedWeight);
       if (teacher) emaUpdate(teacher, student, Math.min(TEACHER_MOMENTUM, 1 - 1 / (step + 2)));
       step++;
       const seconds = (performance.now() - t0) / 1000;
@@ -214,7 +218,7 @@ export async function train(params: TrainParams, ctx: JobContext): Promise<Train
       const validationsLeft = Math.ceil((totalSteps - step) / valEvery);
       emit({
         kind: 'step', step, steps: totalSteps, epoch: Math.floor((step - 1) / stepsPerEpoch) + 1, lr,
-        loss: result.loss, supervisedLoss: result.supervised, unsupervisedLoss: result.unsupervised, confidentFraction: result.confident, instanceLoss: result.instance,
+        loss: result.loss, supervisedLoss: result.supervised, unsupervisedLoss: result.unsupervised, unsupervisedWeight: semi ? unsupervisedWeight : undefined, confidentFraction: result.confident, instanceLoss: result.instance,
         imagesPerSecond: stepsTimed ? imagesTrained / stepSeconds : images / seconds,
         secondsLeft: (totalSteps - step) * perStep + validationsLeft * (validations ? valSeconds / validations : perStep * 2),
       }, step, totalSteps);
@@ -321,60 +325,61 @@ interface StepResult {
   confident?: number;
 }
 
-/** Pseudo-labels from the teacher's weak-view predictions: confident pixels only, CutMix applied like the images. */
-function pseudoLabels(graph: Graph, teacher: Weights, u: NonNullable<StepBatch['unlabelled']>, size: number): { labels: Int32Array; confident: number; inside: number } {
+/**
+ * Pseudo-labels from the teacher's weak-view predictions: confident pixels only, CutMix applied like
+ * the images. Their classes are weighed by median frequency in this batch: self-training otherwise
+ * feeds its own bias back (the majority class, kept with confidence around every object the teacher
+ * missed, pushes a rare class out; Zou et al.'s class-balanced self-training).
+ */
+function pseudoLabels(graph: Graph, teacher: Weights, u: NonNullable<StepBatch['unlabelled']>, size: number, classes: number): { labels: Int32Array; confident: number; inside: number; classWeights?: number[] } {
   const [conf, label] = tf.tidy(() => {
     const probs = tf.softmax(forward(graph, teacher, tf.tensor4d(u.weak, [u.count, size, size, 3]), { training: false }));
     return [tf.max(probs, 3), tf.argMax(probs, 3)];
   });
-  const c = conf.dataSync();
-  const l = label.dataSync();
+  const { labels, kept } = keepConfident(conf.dataSync(), label.dataSync(), u.outside, { classes, ceiling: CONFIDENCE });
   tf.dispose([conf, label]);
-  const plane = size * size;
-  const labels = new Int32Array(u.count * plane);
-  let confident = 0;
-  for (let p = 0; p < labels.length; p++) {
-    const keep = c[p] >= CONFIDENCE && !u.outside[p];
-    labels[p] = keep ? l[p] : IGNORE;
-    if (keep) confident++;
-  }
   const pristine = labels.slice();
   for (const m of u.mix) pasteBox(pristine, labels, size, 1, m.from, m.to, m.box);
   let inside = 0;
-  for (let p = 0; p < labels.length; p++) if (!u.outside[p]) inside++;
-  return { labels, confident: confident / labels.length, inside };
+  const counts = new Array<number>(classes).fill(0);
+  for (let p = 0; p < labels.length; p++) {
+    if (!u.outside[p]) inside++;
+    if (labels[p] !== IGNORE) counts[labels[p]]++;
+  }
+  return { labels, confident: kept / labels.length, inside, classWeights: classWeightsFrom(counts, 'median') };
 }
 
-export function trainStep(graph: Graph, student: Weights, teacher: Weights | undefined, optimizer: AdamW, batch: StepBatch, lossOptions: Parameters<typeof segmentationLoss>[2] & { instanceWeight?: number }, size: number, lr: number): StepResult {
+export function trainStep(
+  graph: Graph, student: Weights, teacher: Weights | undefined, optimizer: AdamW, batch: StepBatch,
+  lossOptions: Parameters<typeof segmentationLoss>[2] & { instanceWeight?: number }, size: number, lr: number,
+  unsupWeight = UNSUPERVISED_WEIGHT,
+): StepResult {
   const { labelled, unlabelled } = batch;
-  const pseudo = teacher && unlabelled ? pseudoLabels(graph, teacher, unlabelled, size) : undefined;
+  const pseudo = teacher && unlabelled ? pseudoLabels(graph, teacher, unlabelled, size, lossOptions.classes) : undefined;
   const batchStats = new Map<string, BatchStats>();
   const parts: TF.Scalar[] = [];
   let instancePart: TF.Scalar | undefined;
+  // Strong views go through the student in a pass of their own: their batch statistics (heavy
+  // colour jitter, greyscale, CutMix) would otherwise normalise the labelled images and move the running
+  // statistics away from real images, which validation, the teacher and pre-labelling use.
+  const strongStats = new Map<string, BatchStats>();
   const { value, grads } = tf.variableGrads(() => {
-    const n = labelled.count + (unlabelled && pseudo ? unlabelled.count : 0);
-    const pixels = new Float32Array(n * size * size * 3);
-    pixels.set(labelled.images);
-    if (unlabelled && pseudo) pixels.set(unlabelled.strong, labelled.images.length);
-    const { logits, embedding } = forwardHeads(graph, student, tf.tensor4d(pixels, [n, size, size, 3]), { training: true, batchStats });
-    const labelledPart = (t: TF.Tensor4D) => (unlabelled && pseudo ? (tf.slice(t, [0, 0, 0, 0], [labelled.count, -1, -1, -1]) as TF.Tensor4D) : t);
-    let sup = segmentationLoss(labelledPart(logits), tf.tensor3d(labelled.labels, [labelled.count, size, size], 'int32'), lossOptions);
+    const { logits, embedding } = forwardHeads(graph, student, tf.tensor4d(labelled.images, [labelled.count, size, size, 3]), { training: true, batchStats });
+    let sup = segmentationLoss(logits, tf.tensor3d(labelled.labels, [labelled.count, size, size], 'int32'), lossOptions);
     if (embedding && labelled.instances) {
       const targets = Array.from({ length: labelled.count }, (_, i) => instanceTargets(labelled.instances!, size * size, i));
-      const inst = discriminativeLoss(labelledPart(embedding), targets);
+      const inst = discriminativeLoss(embedding, targets);
       instancePart = tf.keep(inst);
       sup = tf.add(sup, tf.mul(inst, lossOptions.instanceWeight ?? 1)) as TF.Scalar;
     }
     parts.push(tf.keep(sup));
     if (!(unlabelled && pseudo)) return sup;
-    const unsup = segmentationLoss(
-      tf.slice(logits, [labelled.count, 0, 0, 0], [unlabelled.count, -1, -1, -1]) as TF.Tensor4D,
-      tf.tensor3d(pseudo.labels, [unlabelled.count, size, size], 'int32'),
-      { ...lossOptions, dice: false, pixels: Math.max(1, pseudo.inside) },
-    );
+    const strong = forward(graph, student, tf.tensor4d(unlabelled.strong, [unlabelled.count, size, size, 3]), { training: true, batchStats: strongStats });
+    const unsup = segmentationLoss(strong, tf.tensor3d(pseudo.labels, [unlabelled.count, size, size], 'int32'), { ...lossOptions, classWeights: pseudo.classWeights, dice: false, pixels: Math.max(1, pseudo.inside) });
     parts.push(tf.keep(unsup));
-    return tf.add(sup, tf.mul(unsup, UNSUPERVISED_WEIGHT)) as TF.Scalar;
+    return tf.add(sup, tf.mul(unsup, unsupWeight)) as TF.Scalar;
   }, [...student.params.values()]);
+  for (const { mean, variance } of strongStats.values()) tf.dispose([mean, variance]);
   // variableGrads keys gradients by variable name; map them back to parameter names.
   const byParam: Record<string, TF.Tensor> = {};
   for (const [name, v] of student.params) if (grads[v.name]) byParam[name] = grads[v.name];
