@@ -1,7 +1,9 @@
 // One build for every side: extension host, worker and CLI (Node, CommonJS) and webviews (browser, IIFE).
 // Native and heavyweight runtime modules stay external: they ship in the VSIX's node_modules.
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -28,6 +30,27 @@ for (const f of ['codicon.css', 'codicon.ttf']) cpSync(`node_modules/@vscode/cod
 // The wasm backend's binaries ship beside dist/worker.js and dist/cli.js (found there by setWasmPaths).
 const WASM_DIR = 'node_modules/@tensorflow/tfjs-backend-wasm/dist';
 for (const f of readdirSync(WASM_DIR).filter((f) => f.endsWith('.wasm'))) cpSync(`${WASM_DIR}/${f}`, `dist/${f}`);
+
+// The C++ kernels of the wasm training backend (native/, src/engine/training/nativeKernels.ts):
+// plain g++ against Node's own N-API headers, no node-gyp. Optional: without a compiler training
+// runs on the TypeScript kernels and XNNPACK, a few times slower. target_clones in the source picks
+// AVX-512, AVX2 or plain x86-64 code at load time, so the module runs on any x86-64 CPU.
+function buildNativeKernels() {
+  const sources = readdirSync('native').map((f) => `native/${f}`);
+  const out = 'dist/training-kernels.node';
+  if (existsSync(out) && sources.every((f) => statSync(out).mtimeMs >= statSync(f).mtimeMs)) return;
+  const headers = join(dirname(process.execPath), '..', 'include', 'node');
+  const skip = (why) => console.log(`esbuild: the C++ training kernels are not built (${why}); training uses the TypeScript ones`);
+  if (process.platform !== 'linux' || process.arch !== 'x64') return skip(`${process.platform}-${process.arch}`);
+  if (!existsSync(join(headers, 'node_api.h'))) return skip(`no ${headers}/node_api.h`);
+  const temp = `${out}.${process.pid}.tmp`;
+  const args = ['-O3', '-std=c++17', '-shared', '-fPIC', '-pthread', '-fvisibility=hidden', `-I${headers}`, ...sources.filter((f) => f.endsWith('.cc')), '-o', temp];
+  const r = spawnSync('g++', args, { encoding: 'utf8' });
+  if (r.status !== 0) return skip(`g++ ${r.error ? r.error.message : r.stderr.trim().split('\n').slice(0, 3).join(' ')}`);
+  renameSync(temp, out);
+}
+mkdirSync('dist', { recursive: true });
+buildNativeKernels();
 
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();

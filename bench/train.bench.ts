@@ -6,8 +6,9 @@
 // The cpu backend needs about half an hour for one step at that shape, so it runs one step at
 // batch 1, 128x128 (1/16 of the pixels) and its time is scaled by the pixel count (convolution cost
 // is linear in pixels); wasm runs that small shape too, for a like-for-like ratio. wasm runs with one
-// XNNPACK thread and with all cores, each in a process of its own (the thread count is fixed when the
-// backend starts), to show what the threads bring.
+// thread and with all cores, and with all cores without the project's C++ kernels (the TypeScript
+// kernels and XNNPACK, what runs where they are not built), each in a process of its own (the thread
+// count is fixed when the backend starts), to show what the threads and the C++ kernels bring.
 import * as os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import '@tensorflow/tfjs-backend-cpu';
@@ -61,8 +62,9 @@ async function child(threads: number): Promise<void> {
   await shutdownTrainingBackend();
 }
 
-function wasmRun(threads: number): { label: string; big: Timing; small: Timing } {
-  const r = spawnSync(process.execPath, [...process.execArgv, __filename, '--threads', String(threads)], { encoding: 'utf8' });
+function wasmRun(threads: number, native = true): { label: string; big: Timing; small: Timing } {
+  const env = native ? process.env : { ...process.env, SEGMENT_NATIVE_KERNELS: '0' };
+  const r = spawnSync(process.execPath, [...process.execArgv, __filename, '--threads', String(threads)], { encoding: 'utf8', env });
   if (r.status !== 0) throw new Error(`wasm run with ${threads} threads failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
@@ -72,8 +74,10 @@ async function main(): Promise<void> {
   if (threadsArg > 0) return child(Number(process.argv[threadsArg + 1]));
   console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0].model}), load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`model: UNet depth 4, width 16, ${countParams(buildArchitecture('unet', { classes: 3 })).toLocaleString('en-US')} parameters`);
+  const threads = Math.min(8, os.cpus().length);
   const one = wasmRun(1);
-  const all = wasmRun(Math.min(8, os.cpus().length));
+  const all = wasmRun(threads);
+  const typescript = wasmRun(threads, false);
   const { big, small } = all;
   const backend = { label: all.label };
   tf.env().set('IS_TEST', true); // no "install tfjs-node" banner while the backend starts
@@ -83,10 +87,11 @@ async function main(): Promise<void> {
   const cpuSmall = timeSteps('cpu', 1, 128, 0, 1);
   const cpuBig = cpuSmall.wall * 16;
   const row = (name: string, seconds: number, images: number, cpu?: number) =>
-    `${name.padEnd(46)} ${seconds.toFixed(3).padStart(9)} s/step  ${(images / seconds).toFixed(2).padStart(8)} images/s${cpu !== undefined ? `  (${cpu.toFixed(2)} CPU-s/step)` : ''}`;
+    `${name.padEnd(64)} ${seconds.toFixed(3).padStart(9)} s/step  ${(images / seconds).toFixed(2).padStart(8)} images/s${cpu !== undefined ? `  (${cpu.toFixed(2)} CPU-s/step)` : ''}`;
   console.log('');
   console.log(row(`wasm, ${one.label}, batch 4, 256x256`, one.big.wall, 4, one.big.cpu));
   console.log(row(`wasm, ${backend.label}, batch 4, 256x256`, big.wall, 4, big.cpu));
+  console.log(row(`wasm, ${typescript.label}, batch 4, 256x256`, typescript.big.wall, 4, typescript.big.cpu));
   console.log(row('wasm, batch 1, 128x128', small.wall, 1, small.cpu));
   console.log(row('stock cpu backend, batch 1, 128x128 (1 step)', cpuSmall.wall, 1, cpuSmall.cpu));
   console.log(row('stock cpu backend, batch 4, 256x256 (scaled x16)', cpuBig, 4));
@@ -95,7 +100,8 @@ async function main(): Promise<void> {
   console.log(`wasm / stock cpu, same shape (batch 1, 128x128):  ${(cpuSmall.wall / small.wall).toFixed(0)}x faster`);
   console.log(`wasm / stock cpu, batch 4, 256x256 (cpu scaled):  ${(cpuBig / big.wall).toFixed(0)}x faster   (target >= 300x)`);
   console.log(`wasm / PyTorch, batch 4, 256x256:                 ${(big.wall / PYTORCH_SECONDS_PER_STEP).toFixed(2)}x the time   (goal <= 2x)`);
-  console.log(`wasm threads, batch 4, 256x256:                   ${(one.big.wall / big.wall).toFixed(2)}x faster with ${backend.label.replace(/.*, /, '').replace(')', '')} than with 1`);
+  console.log(`wasm threads, batch 4, 256x256:                   ${(one.big.wall / big.wall).toFixed(2)}x faster with ${threads} threads than with 1`);
+  console.log(`C++ kernels, batch 4, 256x256:                    ${(typescript.big.wall / big.wall).toFixed(2)}x faster than the TypeScript kernels and XNNPACK`);
 }
 
 void main();

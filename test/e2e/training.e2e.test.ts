@@ -77,7 +77,7 @@ test('train on the sample: charts, Stop, and "Use for pre-labelling" sets segmen
     });
     const lossPoints = await frame.evaluate(() => (document.querySelector('#loss-chart path.series-loss')?.getAttribute('d') ?? '').split(/[ML]/).filter(Boolean).length);
     assert.ok(lossPoints >= 4, `the loss chart has ${lossPoints} points`);
-    assert.match(await text(frame, '#backend'), /^wasm \(SIMD, \d+ threads?\)$/);
+    assert.match(await text(frame, '#backend'), /^wasm \(SIMD, \d+ threads?, C\+\+ kernels\)$/);
     assert.match(await text(frame, '#speed'), /images\/s/);
     assert.match(await text(frame, '#left'), /\d+ (s|min)/);
     assert.match(await text(frame, '#classes'), /red blood cell.*\d+\.\d%/s);

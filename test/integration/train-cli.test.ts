@@ -83,7 +83,11 @@ test('the backend chain falls back to wasm when tfjs-node-gpu and tfjs-node are 
   const out = tempDir(t);
   const auto = await runCli(['train', SAMPLE, ...TINY, '--steps', '1', '--out', out, '--json']);
   assert.equal(auto.code, 0, auto.stderr);
-  assert.match(auto.done!.backend, /^wasm \(SIMD, \d+ threads?\)$/);
+  assert.match(auto.done!.backend, /^wasm \(SIMD, \d+ threads?, C\+\+ kernels\)$/);
+  // Without the C++ kernels (not built, or turned off) the TypeScript ones train, and the label says so.
+  const typescript = await runCli(['train', SAMPLE, ...TINY, '--steps', '1', '--out', out, '--json'], { env: { SEGMENT_NATIVE_KERNELS: '0' } });
+  assert.equal(typescript.code, 0, typescript.stderr);
+  assert.match(typescript.done!.backend, /^wasm \(SIMD, \d+ threads?\)$/);
   const native = await runCli(['train', SAMPLE, ...TINY, '--steps', '1', '--backend', 'tensorflow', '--out', out, '--json']);
   assert.equal(native.code, 2);
   assert.match(native.events[0].message, /@tensorflow\/tfjs-node-gpu not installed.*@tensorflow\/tfjs-node not installed/);

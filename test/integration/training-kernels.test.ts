@@ -1,7 +1,7 @@
 /**
- * The project's wasm kernels (convolution gradients, 2x2 max-pool gradient, nearest-resize
- * gradient) and hand-written gradients (batch norm, atrous convolution) against independent
- * references: TensorFlow.js's pure-JS cpu backend, and central finite differences.
+ * The project's wasm kernels (convolution gradients, in C++ and in TypeScript, 2x2 max-pool
+ * gradient, nearest-resize gradient) and hand-written gradients (batch norm, atrous convolution)
+ * against independent references: TensorFlow.js's pure-JS cpu backend, and central finite differences.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,11 +12,45 @@ import { shutdownTrainingBackend, trainingBackend } from '../../src/engine/train
 import { forward, Weights } from '../../src/engine/training/forward';
 import { GraphBuilder } from '../../src/engine/training/graph';
 import { initWeights } from '../../src/engine/training/weights';
+import { nativeKernels, nativeKernelsError } from '../../src/engine/training/nativeKernels';
+import { useNativeKernels } from '../../src/engine/training/wasmKernels';
 import { Random } from '../../src/engine/synthetic/random';
 
 before(async () => {
   const b = await trainingBackend('wasm', 2);
   assert.equal(b.kind, 'wasm');
+});
+
+// The filter gradient has two implementations: the C++ one (built by `npm run build`) and the
+// TypeScript one that runs where it is not built. Both face the same references.
+const IMPLEMENTATIONS = [['C++', true], ['TypeScript', false]] as const;
+
+async function withImplementation(native: boolean, fn: () => Promise<void>): Promise<void> {
+  assert.equal(useNativeKernels(native), native, native ? 'the C++ kernels should be in use' : 'the TypeScript kernels should be in use');
+  try {
+    await fn();
+  } finally {
+    useNativeKernels(true);
+  }
+}
+
+test('the C++ kernels are built and in use on Linux x64 (esbuild.mjs builds them with g++), and say why not elsewhere', () => {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return assert.match(nativeKernelsError() ?? '', /not built/);
+  const kernels = nativeKernels();
+  assert.ok(kernels, 'dist/training-kernels.node is missing or did not load: run npm run build');
+  assert.match(kernels.file, /training-kernels\.node$/);
+});
+
+test('the C++ kernels refuse arrays that do not match their shapes, before touching memory', () => {
+  const kernels = nativeKernels();
+  assert.ok(kernels);
+  const g = { batch: 1, inH: 4, inW: 4, inC: 2, outH: 4, outW: 4, outC: 3, kh: 3, kw: 3, sh: 1, sw: 1, top: 1, left: 1 };
+  const f = (n: number) => new Float32Array(n);
+  assert.throws(() => kernels.filterGradient(f(32), f(47), f(54), g, 2), /filterGradient: argument 2 has 47 values, not 48/);
+  assert.throws(() => kernels.filterGradient(f(32), f(48), new Float64Array(54) as unknown as Float32Array, g, 2), /argument 3 must be a Float32Array/);
+  assert.throws(() => kernels.conv(f(32), f(54), f(48), { ...g, sh: 0 }, 2), /conv: the geometry is not a convolution's/);
+  assert.throws(() => kernels.batchNorm(f(30), f(4), f(4), f(30), f(4), f(4), true, 2), /not a whole number of pixels/);
+  assert.throws(() => kernels.batchNormGradient(f(32), f(32), f(31), f(4), f(4), f(4), f(32), f(4), f(4), true, 2), /argument 3 has 31 values, not 32/);
 });
 after(() => shutdownTrainingBackend());
 
@@ -53,30 +87,37 @@ const conv2dGrads = (xShape: number[], wShape: number[], stride: number, pad: 's
   return [dx, dw];
 };
 
-for (const stride of [1, 2]) {
-  for (const pad of ['same', 'valid'] as const) {
-    for (const k of [1, 3, 5]) {
-      test(`Conv2DBackpropInput and Conv2DBackpropFilter match the cpu backend: kernel ${k}, stride ${stride}, ${pad}`, async () => {
-        // Odd sizes make 'same' padding asymmetric for stride 2; two images exercise the batch axis.
-        const xShape = [2, 11, 13, 3];
-        const wShape = [k, k, 3, 4];
-        const seed = k * 10 + stride;
-        const [dxW, dwW] = await on('wasm', conv2dGrads(xShape, wShape, stride, pad, seed));
-        const [dxC, dwC] = await on('cpu', conv2dGrads(xShape, wShape, stride, pad, seed));
-        assertClose(dxW, dxC, 'dx');
-        assertClose(dwW, dwC, 'dW');
-      });
+for (const [implementation, native] of IMPLEMENTATIONS) {
+  for (const stride of [1, 2]) {
+    for (const pad of ['same', 'valid'] as const) {
+      for (const k of [1, 3, 5]) {
+        test(`Conv2DBackpropInput and Conv2DBackpropFilter (${implementation}) match the cpu backend: kernel ${k}, stride ${stride}, ${pad}`, () =>
+          withImplementation(native, async () => {
+            // Odd sizes make 'same' padding asymmetric for stride 2; two images exercise the batch axis.
+            const xShape = [2, 11, 13, 3];
+            const wShape = [k, k, 3, 4];
+            const seed = k * 10 + stride;
+            const [dxW, dwW] = await on('wasm', conv2dGrads(xShape, wShape, stride, pad, seed));
+            const [dxC, dwC] = await on('cpu', conv2dGrads(xShape, wShape, stride, pad, seed));
+            assertClose(dxW, dxC, 'dx');
+            assertClose(dwW, dwC, 'dW');
+          }));
+      }
     }
   }
-}
 
-test('the filter gradient also matches at the sizes training uses (many channels, batch 4)', async () => {
-  const fn = conv2dGrads([4, 16, 16, 16], [3, 3, 16, 24], 1, 'same', 7);
-  const [dxW, dwW] = await on('wasm', fn);
-  const [dxC, dwC] = await on('cpu', fn);
-  assertClose(dxW, dxC, 'dx');
-  assertClose(dwW, dwC, 'dW');
-});
+  test(`the filter gradient (${implementation}) also matches at the sizes training uses (many channels, batch 4, odd counts)`, () =>
+    withImplementation(native, async () => {
+      // 40 input and 27 output channels go through every block width of the C++ kernel.
+      for (const [xShape, wShape] of [[[4, 16, 16, 16], [3, 3, 16, 24]], [[3, 9, 10, 40], [3, 3, 40, 27]]]) {
+        const fn = conv2dGrads(xShape, wShape, 1, 'same', 7);
+        const [dxW, dwW] = await on('wasm', fn);
+        const [dxC, dwC] = await on('cpu', fn);
+        assertClose(dxW, dxC, 'dx');
+        assertClose(dwW, dwC, 'dW');
+      }
+    }));
+}
 
 test('conv2dTranspose (a Conv2DBackpropInput forward) matches the cpu backend, stride 2', async () => {
   const fn = () => {
@@ -135,45 +176,61 @@ function atrousConv(): { graph: ReturnType<GraphBuilder['build']>; weights: Weig
   return { graph, weights: initWeights(graph, 3) };
 }
 
-test('the batch-norm + ReLU gradient matches tfjs batchNorm on the cpu backend', async () => {
-  const x = randomArray(2 * 6 * 7 * 4, 21);
-  const gamma = randomArray(4, 22).map((v) => v + 1.5);
-  const beta = randomArray(4, 23);
-  const r = randomArray(2 * 6 * 7 * 4, 24);
-  const ours = () => {
-    const g = new GraphBuilder(4);
-    // A 1x1 identity convolution feeds the batch norm, so only the batch norm's gradient is at stake.
-    const graph = g.build('bn', g.conv(0, 'c', 4, { kernel: 1 }), 4, 1, {});
-    const weights: Weights = {
-      params: new Map([
-        ['c.w', tf.variable(tf.reshape(tf.eye(4), [1, 1, 4, 4]))],
-        ['c.bn.gamma', tf.variable(tf.tensor1d(gamma))],
-        ['c.bn.beta', tf.variable(tf.tensor1d(beta))],
-      ]),
-      state: new Map(),
-    };
-    const xt = tf.tensor4d(x, [2, 6, 7, 4]);
-    const rt = tf.tensor4d(r, [2, 6, 7, 4]);
-    const loss = (input: TF.Tensor4D) => tf.sum(tf.mul(forward(graph, weights, input, { training: true }), rt)) as TF.Scalar;
-    const dx = tf.grad((a: TF.Tensor) => loss(a as TF.Tensor4D))(xt);
-    const { grads } = tf.variableGrads(() => loss(xt), [weights.params.get('c.bn.gamma')!, weights.params.get('c.bn.beta')!]);
-    return [dx, grads[weights.params.get('c.bn.gamma')!.name], grads[weights.params.get('c.bn.beta')!.name]];
-  };
-  const reference = () => {
-    const xt = tf.tensor4d(x, [2, 6, 7, 4]);
-    const rt = tf.tensor4d(r, [2, 6, 7, 4]);
-    const f = (a: TF.Tensor, gm: TF.Tensor, bt: TF.Tensor) => {
-      const { mean, variance } = tf.moments(a, [0, 1, 2]);
-      return tf.sum(tf.mul(tf.relu(tf.batchNorm(a as TF.Tensor4D, mean as TF.Tensor1D, variance as TF.Tensor1D, bt as TF.Tensor1D, gm as TF.Tensor1D, 1e-5)), rt));
-    };
-    return tf.grads(f)([xt, tf.tensor1d(gamma), tf.tensor1d(beta)]);
-  };
-  const [dx, dGamma, dBeta] = await on('wasm', ours);
-  const [rx, rGamma, rBeta] = await on('cpu', reference);
-  assertClose(dx, rx, 'batch norm dx', 1e-3);
-  assertClose(dGamma, rGamma, 'batch norm dgamma', 1e-3);
-  assertClose(dBeta, rBeta, 'batch norm dbeta', 1e-3);
-});
+for (const [implementation, native] of IMPLEMENTATIONS) {
+  test(`batch norm + ReLU (${implementation}): output, batch statistics and gradient match tfjs batchNorm on the cpu backend`, () =>
+    withImplementation(native, async () => {
+      // 4 channels, and 20 (more than a vector, not a multiple of one), over a few hundred pixels.
+      for (const [n, h, w, c] of [[2, 6, 7, 4], [3, 9, 11, 20]]) {
+        const size = n * h * w * c;
+        const x = randomArray(size, 21 + c).map((v, i) => v * (1 + (i % c)) + (i % c) * 0.5); // channels of different scales and means
+        const gamma = randomArray(c, 22).map((v) => v + 1.5);
+        const beta = randomArray(c, 23);
+        const r = randomArray(size, 24);
+        const shape = [n, h, w, c] as [number, number, number, number];
+        const ours = () => {
+          const g = new GraphBuilder(c);
+          // A 1x1 identity convolution feeds the batch norm, so only the batch norm is at stake.
+          const graph = g.build('bn', g.conv(0, 'c', c, { kernel: 1 }), c, 1, {});
+          const weights: Weights = {
+            params: new Map([
+              ['c.w', tf.variable(tf.reshape(tf.eye(c), [1, 1, c, c]))],
+              ['c.bn.gamma', tf.variable(tf.tensor1d(gamma))],
+              ['c.bn.beta', tf.variable(tf.tensor1d(beta))],
+            ]),
+            state: new Map(),
+          };
+          const xt = tf.tensor4d(x, shape);
+          const rt = tf.tensor4d(r, shape);
+          const batchStats = new Map();
+          const y = forward(graph, weights, xt, { training: true, batchStats });
+          const stats = batchStats.get('c')!;
+          const loss = (input: TF.Tensor4D) => tf.sum(tf.mul(forward(graph, weights, input, { training: true }), rt)) as TF.Scalar;
+          const dx = tf.grad((a: TF.Tensor) => loss(a as TF.Tensor4D))(xt);
+          const { grads } = tf.variableGrads(() => loss(xt), [weights.params.get('c.bn.gamma')!, weights.params.get('c.bn.beta')!]);
+          return [y, stats.mean, stats.variance, dx, grads[weights.params.get('c.bn.gamma')!.name], grads[weights.params.get('c.bn.beta')!.name]];
+        };
+        const reference = () => {
+          const xt = tf.tensor4d(x, shape);
+          const rt = tf.tensor4d(r, shape);
+          const { mean, variance } = tf.moments(xt, [0, 1, 2]);
+          const bn = (a: TF.Tensor, gm: TF.Tensor, bt: TF.Tensor) => {
+            const m = tf.moments(a, [0, 1, 2]);
+            return tf.relu(tf.batchNorm(a as TF.Tensor4D, m.mean as TF.Tensor1D, m.variance as TF.Tensor1D, bt as TF.Tensor1D, gm as TF.Tensor1D, 1e-5));
+          };
+          const y = bn(xt, tf.tensor1d(gamma), tf.tensor1d(beta));
+          return [y, mean, variance, ...tf.grads((a: TF.Tensor, gm: TF.Tensor, bt: TF.Tensor) => tf.sum(tf.mul(bn(a, gm, bt), rt)))([xt, tf.tensor1d(gamma), tf.tensor1d(beta)])];
+        };
+        const [y, mean, variance, dx, dGamma, dBeta] = await on('wasm', ours);
+        const [ry, rMean, rVariance, rx, rGamma, rBeta] = await on('cpu', reference);
+        assertClose(y, ry, `${c} channels: batch norm output`, 1e-4);
+        assertClose(mean, rMean, `${c} channels: batch mean`, 1e-4);
+        assertClose(variance, rVariance, `${c} channels: batch variance`, 1e-4);
+        assertClose(dx, rx, `${c} channels: batch norm dx`, 1e-3);
+        assertClose(dGamma, rGamma, `${c} channels: batch norm dgamma`, 1e-3);
+        assertClose(dBeta, rBeta, `${c} channels: batch norm dbeta`, 1e-3);
+      }
+    }));
+}
 
 test('the atrous convolution (spaceToBatchND -> conv -> batchToSpaceND) equals a dilated convolution and its gradient equals finite differences', async () => {
   const { graph, weights } = atrousConv();

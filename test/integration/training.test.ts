@@ -71,7 +71,7 @@ test('training on the sample lifts validation mIoU far above the untrained model
   assert.ok(result.valMIoU > before + 0.2 && result.valMIoU > 0.4, `validation mIoU went from ${before.toFixed(3)} to ${result.valMIoU.toFixed(3)}`);
   assert.equal(result.steps, 60);
   assert.equal(result.stopped, false);
-  assert.match(result.backend, /^wasm \(SIMD, \d+ threads?\)$/);
+  assert.match(result.backend, /^wasm \(SIMD, \d+ threads?, C\+\+ kernels\)$/);
   assert.ok(result.imagesPerSecond > 0);
   // Events: one start, a step event per step with finite losses, a validation every 20 steps with previews.
   assert.equal(events[0].kind, 'start');

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { BackendChoice } from '../../core/training';
 import { tf, Tf, useTf } from './tf';
 import { startWasm } from './wasmBackend';
+import { nativeKernelsError } from './nativeKernels';
 
 export interface TrainingBackend {
   /** What the user sees: 'tensorflow-gpu (tfjs-node-gpu)', 'wasm (SIMD, 2 threads)'. */
@@ -98,7 +99,9 @@ async function start(choice: BackendChoice, threads: number): Promise<TrainingBa
   }
   try {
     const wasm = await startWasm(threads);
-    return { label: `wasm (${wasm.simd ? 'SIMD' : 'no SIMD'}, ${wasm.threads} thread${wasm.threads === 1 ? '' : 's'})`, kind: 'wasm', threads: wasm.threads, skipped };
+    const why = nativeKernelsError();
+    if (why) skipped.push({ name: 'the C++ convolution kernels', reason: why });
+    return { label: `wasm (${wasm.simd ? 'SIMD' : 'no SIMD'}, ${wasm.threads} thread${wasm.threads === 1 ? '' : 's'}${wasm.native ? ', C++ kernels' : ''})`, kind: 'wasm', threads: wasm.threads, skipped };
   } catch (e) {
     skipped.push({ name: '@tensorflow/tfjs-backend-wasm', reason: (e as Error).message });
   }

@@ -6,6 +6,7 @@
 import type * as TF from '@tensorflow/tfjs-core';
 import { tf } from './tf';
 import { ConvNode, Graph } from './graph';
+import { nativeBatchNorm } from './wasmKernels';
 
 export const BN_EPSILON = 1e-5;
 
@@ -43,6 +44,24 @@ function channelSum(x: TF.Tensor4D): TF.Tensor4D {
  * dbeta = sum g, dgamma = sum(g c) / sigma, dx = s g - s dbeta / M - s c sum(g c) / (sigma^2 M).
  */
 function batchNormTraining(x: TF.Tensor4D, gamma: TF.Tensor1D, beta: TF.Tensor1D, relu: boolean, report: (mean: TF.Tensor, variance: TF.Tensor) => void): TF.Tensor4D {
+  const fused = nativeBatchNorm();
+  if (fused) {
+    // The same maths in C++, on the wasm heap (wasmKernels.ts).
+    const op = tf.customGrad(((xIn: TF.Tensor4D, gammaIn: TF.Tensor1D, betaIn: TF.Tensor1D, save: TF.GradSaveFunc) => {
+      const { y, mean, variance } = fused.forward(xIn, gammaIn, betaIn, relu);
+      report(mean, variance);
+      save([xIn, y, gammaIn, mean, variance]);
+      return {
+        value: y,
+        gradFunc: (dy: TF.Tensor, saved: TF.Tensor[]) => {
+          const [xs, ys, gs, ms, vs] = saved;
+          const { dx, dGamma, dBeta } = fused.backward(xs as TF.Tensor4D, ys as TF.Tensor4D, dy as TF.Tensor4D, gs as TF.Tensor1D, ms as TF.Tensor1D, vs as TF.Tensor1D, relu);
+          return [dx, dGamma, dBeta];
+        },
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return op(x, gamma, beta) as TF.Tensor4D;
+  }
   const [n, h, w, c] = x.shape;
   const m = n * h * w;
   const op = tf.customGrad(((xIn: TF.Tensor4D, gammaIn: TF.Tensor, betaIn: TF.Tensor, save: TF.GradSaveFunc) => {

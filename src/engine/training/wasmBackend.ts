@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { registerWasmKernels } from './wasmKernels';
+import { registerWasmKernels, useNativeKernels } from './wasmKernels';
 
 const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
 
@@ -39,6 +39,8 @@ export function wasmDirectory(): string {
 export interface WasmStart {
   threads: number;
   simd: boolean;
+  /** The project's C++ convolution kernels run (nativeKernels.ts). */
+  native: boolean;
 }
 
 /** Writes the pthread worker's scripts (once per content) and returns the worker script's path. */
@@ -111,5 +113,6 @@ export async function startWasm(threads: number): Promise<WasmStart> {
   for (const l of process.listeners('uncaughtException')) if (!listeners.uncaught.includes(l)) process.off('uncaughtException', l);
   for (const l of process.listeners('unhandledRejection')) if (!listeners.rejection.includes(l)) process.off('unhandledRejection', l);
   if (!ok) throw new Error('the TensorFlow.js wasm backend did not start');
-  return { threads: wasmBackend.getThreadsCount(), simd };
+  const count = wasmBackend.getThreadsCount();
+  return { threads: count, simd, native: useNativeKernels(true, threads > 1 ? Math.max(count, threads) : 1) };
 }

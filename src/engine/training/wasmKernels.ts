@@ -8,30 +8,19 @@
  *  - dW is a convolution of the channel-major input with dy as the filter, arranged so that whole
  *    rows are the channels (see `convFilterGradient`).
  *
+ * Where the project's C++ kernels are built (nativeKernels.ts), they compute dW and the forward
+ * convolution (and with it dX) in place on the heap instead, several times faster: dW's reduction
+ * over every pixel is a poor fit for XNNPACK's GEMM, and wasm's 128-bit SIMD leaves AVX2/AVX-512 idle.
+ *
  * Inside a kernel the inputs are wrapped as tensors (after `incRef`, since disposing a wrapper
  * releases a reference), the maths runs as ordinary ops (not recorded on the gradient tape: the
  * engine is inside a kernel), and the result's data is handed over with one more reference.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
+import { ConvGeometry, NativeKernels, nativeKernels } from './nativeKernels';
 
 type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
-
-interface ConvGeometry {
-  batch: number;
-  inH: number;
-  inW: number;
-  inC: number;
-  outH: number;
-  outW: number;
-  outC: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  top: number;
-  left: number;
-}
 
 function geometry(xShape: number[], filterShape: number[], strides: number | [number, number], pad: Pad, dimRoundingMode?: 'floor' | 'round' | 'ceil'): ConvGeometry {
   const info = tf.backend_util.computeConv2DInfo(
@@ -101,16 +90,64 @@ interface HeapBackend extends KernelBackend {
   typedArrayFromHeap(info: TensorInfo): Float32Array;
 }
 
+// Set by useNativeKernels (startWasm turns them on); the kernels below check it on every call.
+const native: { kernels?: NativeKernels; threads: number } = { threads: 1 };
+
 /**
- * A new float32 tensor filled by `fill`, which gets the output's heap view and then the inputs'
- * (taken after the allocation, which may grow the heap and move views).
+ * Turns the C++ kernels on (with `threads` threads, the backend's count) or off (the TypeScript
+ * ones then run: tests compare both). Returns whether they are in use.
  */
-function heapTensor(shape: number[], inputs: tf.Tensor[], fill: (out: Float32Array, ...ins: Float32Array[]) => void): tf.Tensor {
+export function useNativeKernels(on: boolean, threads = native.threads): boolean {
+  native.kernels = on ? nativeKernels() : undefined;
+  native.threads = threads;
+  return native.kernels !== undefined;
+}
+
+/**
+ * New float32 tensors filled by `fill`, which gets the outputs' heap views and then the inputs'
+ * (taken after the allocations, which may grow the heap and move views).
+ */
+function heapTensors(shapes: number[][], inputs: tf.Tensor[], fill: (outs: Float32Array[], ins: Float32Array[]) => void): tf.Tensor[] {
   const backend = tf.backend() as HeapBackend;
-  const info = backend.makeOutput(shape, 'float32');
-  const out = backend.typedArrayFromHeap(info);
-  fill(out, ...inputs.map((t) => backend.typedArrayFromHeap(t)));
-  return tf.engine().makeTensorFromTensorInfo(info);
+  const infos = shapes.map((shape) => backend.makeOutput(shape, 'float32'));
+  fill(infos.map((info) => backend.typedArrayFromHeap(info)), inputs.map((t) => backend.typedArrayFromHeap(t)));
+  return infos.map((info) => tf.engine().makeTensorFromTensorInfo(info));
+}
+
+function heapTensor(shape: number[], inputs: tf.Tensor[], fill: (out: Float32Array, ...ins: Float32Array[]) => void): tf.Tensor {
+  return heapTensors([shape], inputs, ([out], ins) => fill(out, ...ins))[0];
+}
+
+export interface FusedBatchNorm {
+  forward(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, relu: boolean): { y: tf.Tensor4D; mean: tf.Tensor1D; variance: tf.Tensor1D };
+  backward(x: tf.Tensor4D, y: tf.Tensor4D, dy: tf.Tensor4D, gamma: tf.Tensor1D, mean: tf.Tensor1D, variance: tf.Tensor1D, relu: boolean): { dx: tf.Tensor4D; dGamma: tf.Tensor1D; dBeta: tf.Tensor1D };
+}
+
+/**
+ * Batch norm with batch statistics (+ ReLU) and its gradient in C++, each a few passes over the
+ * activations instead of a dozen element-wise kernels; undefined unless the C++ kernels run on the
+ * wasm backend (forward.ts then composes tfjs ops).
+ */
+export function nativeBatchNorm(): FusedBatchNorm | undefined {
+  const kernels = native.kernels;
+  if (!kernels || tf.getBackend() !== 'wasm') return undefined;
+  const float = (...t: tf.Tensor[]) => t.every((v) => v.dtype === 'float32');
+  return {
+    forward: (x, gamma, beta, relu) => {
+      if (!float(x, gamma, beta)) throw new Error('batch norm (C++): float32 tensors only');
+      const c = x.shape[3];
+      const [y, mean, variance] = heapTensors([x.shape, [c], [c]], [x, gamma, beta], ([yv, m, v], [xv, g, b]) => kernels.batchNorm(xv, g, b, yv, m, v, relu, native.threads));
+      return { y: y as tf.Tensor4D, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+    },
+    backward: (x, y, dy, gamma, mean, variance, relu) => {
+      if (!float(x, y, dy, gamma, mean, variance)) throw new Error('batch norm gradient (C++): float32 tensors only');
+      const c = x.shape[3];
+      const [dx, dGamma, dBeta] = heapTensors([x.shape, [c], [c]], [x, y, dy, gamma, mean, variance], ([d, dg, db], [xv, yv, dyv, g, m, v]) =>
+        kernels.batchNormGradient(xv, yv, dyv, g, m, v, d, dg, db, relu, native.threads),
+      );
+      return { dx: dx as tf.Tensor4D, dGamma: dGamma as tf.Tensor1D, dBeta: dBeta as tf.Tensor1D };
+    },
+  };
 }
 
 /**
@@ -250,6 +287,32 @@ export function registerWasmKernels(): void {
     if (a.alignCorners || f !== dy.shape[2] / images.shape[2] || !Number.isInteger(f)) return stockResizeNearestGrad.kernelFunc(args);
     return composite(args.backend as KernelBackend, [dy], (d) => tf.mul(tf.avgPool(d, f, f, 'valid'), f * f));
   });
+  // The engine clones every tensor a gradient saves (saveTensorsForBackwardMode): the stock kernel
+  // copies it, a pass over each saved activation. Tensors are immutable, so the clone can share the
+  // data, as Reshape does here and Identity does on the cpu backend.
+  const stockIdentity = tf.getKernel('Identity', 'wasm');
+  if (!stockIdentity) throw new Error('the wasm backend must be imported before its kernels are replaced');
+  replaceWasmKernel('Identity', (args) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    if (x.dtype === 'string') return stockIdentity.kernelFunc(args);
+    (args.backend as KernelBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  });
+  // The forward convolution, which the input gradient runs on too: the C++ kernel where it is
+  // built (NHWC, no dilation: the atrous convolutions go through spaceToBatchND), else XNNPACK's.
+  const stockConv = tf.getKernel('Conv2D', 'wasm');
+  if (!stockConv) throw new Error('the wasm backend must be imported before its kernels are replaced');
+  replaceWasmKernel('Conv2D', (args) => {
+    const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
+    const a = args.attrs as unknown as tf.Conv2DAttrs;
+    const one = (v: number | [number, number]) => (Array.isArray(v) ? v[0] === 1 && v[1] === 1 : v === 1);
+    if (!native.kernels || a.dataFormat === 'NCHW' || !one(a.dilations) || x.dtype !== 'float32' || filter.dtype !== 'float32') return stockConv.kernelFunc(args);
+    const heap = args.backend as HeapBackend;
+    const g = geometry(x.shape, filter.shape, a.strides, a.pad as Pad, a.dimRoundingMode);
+    const out = heap.makeOutput([g.batch, g.outH, g.outW, g.outC], 'float32'); // before the views: it may grow the heap
+    native.kernels.conv(heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(filter), heap.typedArrayFromHeap(out), g, native.threads);
+    return out;
+  });
   replaceWasmKernel('Conv2DBackpropInput', ({ inputs, attrs, backend }) => {
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
     const a = attrs as unknown as tf.Conv2DBackpropInputAttrs;
@@ -260,6 +323,13 @@ export function registerWasmKernels(): void {
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
     const a = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
     if (a.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter (wasm): NCHW is not supported; use NHWC');
+    if (native.kernels && x.dtype === 'float32' && dy.dtype === 'float32') {
+      const heap = backend as HeapBackend;
+      const out = heap.makeOutput(a.filterShape, 'float32'); // before the views: it may grow the heap
+      const g = geometry(x.shape, a.filterShape, a.strides, a.pad as Pad, a.dimRoundingMode);
+      native.kernels.filterGradient(heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(dy), heap.typedArrayFromHeap(out), g, native.threads);
+      return out;
+    }
     return composite(backend as KernelBackend, [x, dy], (xx, d) => convFilterGradient(xx, d, a.filterShape, a.strides, a.pad as Pad, a.dimRoundingMode));
   });
 }
