@@ -39,7 +39,10 @@ function buildNativeKernels() {
   const sources = readdirSync('native').map((f) => `native/${f}`);
   const out = 'dist/training-kernels.node';
   if (existsSync(out) && sources.every((f) => statSync(out).mtimeMs >= statSync(f).mtimeMs)) return;
-  const headers = join(dirname(process.execPath), '..', 'include', 'node');
+  // Node's headers: beside this Node (Debian's /usr/include/node, official tarballs), or where npm's
+  // nodedir points (what node-gyp would use).
+  const headerDirs = [process.env.npm_config_nodedir, join(dirname(process.execPath), '..')].filter(Boolean).map((d) => join(d, 'include', 'node'));
+  const headers = headerDirs.find((d) => existsSync(join(d, 'node_api.h'))) ?? headerDirs[headerDirs.length - 1];
   const skip = (why) => console.log(`esbuild: the C++ training kernels are not built (${why}); training uses the TypeScript ones`);
   if (process.platform !== 'linux' || process.arch !== 'x64') return skip(`${process.platform}-${process.arch}`);
   if (!existsSync(join(headers, 'node_api.h'))) return skip(`no ${headers}/node_api.h`);
