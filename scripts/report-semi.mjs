@@ -4,7 +4,7 @@
 // Two lanes go side by side, one per fraction, each on half the cores (a second thread gains 1.5x;
 // two runs on one thread each gain 2x): its fixmatch run, then its none run, so both lanes carry the
 // same work (a fixmatch step costs about 2.5 supervised ones).
-// Options: --steps N (default 1000), --seed K (default 0), --dataset <folder>, --size S (128);
+// Options: --steps N (default 3000: shorter runs do not show what the labels are worth), --seed K (default 0), --dataset <folder>, --size S (128);
 // --reuse keeps a run whose folder holds the log of a finished run with the same arguments.
 // Results: a table on stdout and .cache/report-semi/results.json; each run's log in <run>/train.jsonl.
 import { spawn } from 'node:child_process';
@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { sharedDataset } from './shared-dataset.mjs';
 
 const { values } = parseArgs({ options: { steps: { type: 'string' }, seed: { type: 'string' }, dataset: { type: 'string' }, size: { type: 'string' }, reuse: { type: 'boolean' } } });
-const steps = Number(values.steps ?? 1000);
+const steps = Number(values.steps ?? 3000);
 const seed = Number(values.seed ?? 0);
 const size = Number(values.size ?? 128);
 const threads = Math.max(1, Math.floor(os.availableParallelism() / 2));
