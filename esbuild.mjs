@@ -42,10 +42,10 @@ function buildNativeKernels() {
   // Node's headers: beside this Node (Debian's /usr/include/node, official tarballs), or where npm's
   // nodedir points (what node-gyp would use).
   const headerDirs = [process.env.npm_config_nodedir, join(dirname(process.execPath), '..')].filter(Boolean).map((d) => join(d, 'include', 'node'));
-  const headers = headerDirs.find((d) => existsSync(join(d, 'node_api.h'))) ?? headerDirs[headerDirs.length - 1];
+  const headers = headerDirs.find((d) => existsSync(join(d, 'node_api.h')));
   const skip = (why) => console.log(`esbuild: the C++ training kernels are not built (${why}); training uses the TypeScript ones`);
   if (process.platform !== 'linux' || process.arch !== 'x64') return skip(`${process.platform}-${process.arch}`);
-  if (!existsSync(join(headers, 'node_api.h'))) return skip(`no ${headers}/node_api.h`);
+  if (!headers) return skip(`no node_api.h in ${headerDirs.join(' or ')}`);
   const temp = `${out}.${process.pid}.tmp`;
   const args = ['-O3', '-std=c++17', '-shared', '-fPIC', '-pthread', '-fvisibility=hidden', `-I${headers}`, ...sources.filter((f) => f.endsWith('.cc')), '-o', temp];
   const r = spawnSync('g++', args, { encoding: 'utf8' });

@@ -100,7 +100,7 @@ async function start(choice: BackendChoice, threads: number): Promise<TrainingBa
   try {
     const wasm = await startWasm(threads);
     const why = nativeKernelsError();
-    if (why) skipped.push({ name: 'the C++ convolution kernels', reason: why });
+    if (why) skipped.push({ name: 'the C++ training kernels', reason: why });
     return { label: `wasm (${wasm.simd ? 'SIMD' : 'no SIMD'}, ${wasm.threads} thread${wasm.threads === 1 ? '' : 's'}${wasm.native ? ', C++ kernels' : ''})`, kind: 'wasm', threads: wasm.threads, skipped };
   } catch (e) {
     skipped.push({ name: '@tensorflow/tfjs-backend-wasm', reason: (e as Error).message });

@@ -39,7 +39,7 @@ export function wasmDirectory(): string {
 export interface WasmStart {
   threads: number;
   simd: boolean;
-  /** The project's C++ convolution kernels run (nativeKernels.ts). */
+  /** The project's C++ training kernels run (nativeKernels.ts). */
   native: boolean;
 }
 

@@ -104,14 +104,19 @@ export function useNativeKernels(on: boolean, threads = native.threads): boolean
 }
 
 /**
- * New float32 tensors filled by `fill`, which gets the outputs' heap views and then the inputs'
- * (taken after the allocations, which may grow the heap and move views).
+ * New float32 outputs filled by `fill`, which gets their heap views and then the inputs' (taken
+ * after the allocations, which may grow the heap and move views). For kernels, which return infos.
  */
+function heapOutputs(backend: unknown, shapes: number[][], inputs: TensorInfo[], fill: (outs: Float32Array[], ins: Float32Array[]) => void): TensorInfo[] {
+  const heap = backend as HeapBackend;
+  const infos = shapes.map((shape) => heap.makeOutput(shape, 'float32'));
+  fill(infos.map((info) => heap.typedArrayFromHeap(info)), inputs.map((t) => heap.typedArrayFromHeap(t)));
+  return infos;
+}
+
+/** The same as tensors, for code that runs ops rather than a kernel. */
 function heapTensors(shapes: number[][], inputs: tf.Tensor[], fill: (outs: Float32Array[], ins: Float32Array[]) => void): tf.Tensor[] {
-  const backend = tf.backend() as HeapBackend;
-  const infos = shapes.map((shape) => backend.makeOutput(shape, 'float32'));
-  fill(infos.map((info) => backend.typedArrayFromHeap(info)), inputs.map((t) => backend.typedArrayFromHeap(t)));
-  return infos.map((info) => tf.engine().makeTensorFromTensorInfo(info));
+  return heapOutputs(tf.backend(), shapes, inputs, fill).map((info) => tf.engine().makeTensorFromTensorInfo(info));
 }
 
 function heapTensor(shape: number[], inputs: tf.Tensor[], fill: (out: Float32Array, ...ins: Float32Array[]) => void): tf.Tensor {
@@ -129,26 +134,23 @@ export interface FusedBatchNorm {
  * wasm backend (forward.ts then composes tfjs ops).
  */
 export function nativeBatchNorm(): FusedBatchNorm | undefined {
-  const kernels = native.kernels;
-  if (!kernels || tf.getBackend() !== 'wasm') return undefined;
-  const float = (...t: tf.Tensor[]) => t.every((v) => v.dtype === 'float32');
-  return {
-    forward: (x, gamma, beta, relu) => {
-      if (!float(x, gamma, beta)) throw new Error('batch norm (C++): float32 tensors only');
-      const c = x.shape[3];
-      const [y, mean, variance] = heapTensors([x.shape, [c], [c]], [x, gamma, beta], ([yv, m, v], [xv, g, b]) => kernels.batchNorm(xv, g, b, yv, m, v, relu, native.threads));
-      return { y: y as tf.Tensor4D, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
-    },
-    backward: (x, y, dy, gamma, mean, variance, relu) => {
-      if (!float(x, y, dy, gamma, mean, variance)) throw new Error('batch norm gradient (C++): float32 tensors only');
-      const c = x.shape[3];
-      const [dx, dGamma, dBeta] = heapTensors([x.shape, [c], [c]], [x, y, dy, gamma, mean, variance], ([d, dg, db], [xv, yv, dyv, g, m, v]) =>
-        kernels.batchNormGradient(xv, yv, dyv, g, m, v, d, dg, db, relu, native.threads),
-      );
-      return { dx: dx as tf.Tensor4D, dGamma: dGamma as tf.Tensor1D, dBeta: dBeta as tf.Tensor1D };
-    },
-  };
+  return native.kernels && tf.getBackend() === 'wasm' ? fusedBatchNorm : undefined;
 }
+
+const fusedBatchNorm: FusedBatchNorm = {
+  forward: (x, gamma, beta, relu) => {
+    const c = x.shape[3];
+    const [y, mean, variance] = heapTensors([x.shape, [c], [c]], [x, gamma, beta], ([yv, m, v], [xv, g, b]) => native.kernels!.batchNorm(xv, g, b, yv, m, v, relu, native.threads));
+    return { y: y as tf.Tensor4D, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+  },
+  backward: (x, y, dy, gamma, mean, variance, relu) => {
+    const c = x.shape[3];
+    const [dx, dGamma, dBeta] = heapTensors([x.shape, [c], [c]], [x, y, dy, gamma, mean, variance], ([d, dg, db], [xv, yv, dyv, g, m, v]) =>
+      native.kernels!.batchNormGradient(xv, yv, dyv, g, m, v, d, dg, db, relu, native.threads),
+    );
+    return { dx: dx as tf.Tensor4D, dGamma: dGamma as tf.Tensor1D, dBeta: dBeta as tf.Tensor1D };
+  },
+};
 
 /**
  * Gradient of a convolution with respect to its filter.
@@ -273,10 +275,7 @@ export function registerWasmKernels(): void {
     const [n, h, w, c] = input.shape;
     const two = (v: number | [number, number]) => (Array.isArray(v) ? v[0] === 2 && v[1] === 2 : v === 2);
     if (!two(a.filterSize) || !two(a.strides) || a.pad !== 'valid' || h % 2 || w % 2) return stockMaxPoolGrad.kernelFunc(args);
-    const backend = args.backend as HeapBackend;
-    const out = backend.makeOutput(input.shape, 'float32');
-    maxPoolGrad2x2(backend.typedArrayFromHeap(dy), backend.typedArrayFromHeap(input), backend.typedArrayFromHeap(out), n, h, w, c);
-    return out;
+    return heapOutputs(args.backend, [input.shape], [dy, input], ([out], [d, xv]) => maxPoolGrad2x2(d, xv, out, n, h, w, c))[0];
   });
   // Nearest upsampling by an integer factor f sends each output pixel's gradient to one input
   // pixel: the input's gradient is the sum of its f x f block, an average pool times f^2 (XNNPACK).
@@ -307,11 +306,9 @@ export function registerWasmKernels(): void {
     const a = args.attrs as unknown as tf.Conv2DAttrs;
     const one = (v: number | [number, number]) => (Array.isArray(v) ? v[0] === 1 && v[1] === 1 : v === 1);
     if (!native.kernels || a.dataFormat === 'NCHW' || !one(a.dilations) || x.dtype !== 'float32' || filter.dtype !== 'float32') return stockConv.kernelFunc(args);
-    const heap = args.backend as HeapBackend;
+    const kernels = native.kernels;
     const g = geometry(x.shape, filter.shape, a.strides, a.pad as Pad, a.dimRoundingMode);
-    const out = heap.makeOutput([g.batch, g.outH, g.outW, g.outC], 'float32'); // before the views: it may grow the heap
-    native.kernels.conv(heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(filter), heap.typedArrayFromHeap(out), g, native.threads);
-    return out;
+    return heapOutputs(args.backend, [[g.batch, g.outH, g.outW, g.outC]], [x, filter], ([out], [xv, w]) => kernels.conv(xv, w, out, g, native.threads))[0];
   });
   replaceWasmKernel('Conv2DBackpropInput', ({ inputs, attrs, backend }) => {
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
@@ -323,12 +320,10 @@ export function registerWasmKernels(): void {
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
     const a = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
     if (a.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter (wasm): NCHW is not supported; use NHWC');
-    if (native.kernels && x.dtype === 'float32' && dy.dtype === 'float32') {
-      const heap = backend as HeapBackend;
-      const out = heap.makeOutput(a.filterShape, 'float32'); // before the views: it may grow the heap
+    const kernels = native.kernels;
+    if (kernels && x.dtype === 'float32' && dy.dtype === 'float32') {
       const g = geometry(x.shape, a.filterShape, a.strides, a.pad as Pad, a.dimRoundingMode);
-      native.kernels.filterGradient(heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(dy), heap.typedArrayFromHeap(out), g, native.threads);
-      return out;
+      return heapOutputs(backend, [a.filterShape], [x, dy], ([out], [xv, d]) => kernels.filterGradient(xv, d, out, g, native.threads))[0];
     }
     return composite(backend as KernelBackend, [x, dy], (xx, d) => convFilterGradient(xx, d, a.filterShape, a.strides, a.pad as Pad, a.dimRoundingMode));
   });
