@@ -77,6 +77,8 @@ export type TrainEvent =
   | {
       kind: 'start';
       backend: string;
+      /** Faster backends that were tried first and why each was passed over ("name: reason"). */
+      backendsPassedOver: string[];
       arch: ArchitectureName;
       parameters: number;
       classes: ClassDef[];
@@ -100,7 +102,7 @@ export type TrainEvent =
       supervisedLoss: number;
       /** Semi-supervised only: the student's loss on confident pseudo-labels. */
       unsupervisedLoss?: number;
-      /** Semi-supervised only: its weight in `loss` at this step (ramping up to 1 over the first 20% of the steps). */
+      /** Semi-supervised only: its weight in `loss` at this step (ramping up to 1 over the first half of the steps). */
       unsupervisedWeight?: number;
       /** Semi-supervised only: share of unlabelled pixels whose pseudo-label passed the threshold. */
       confidentFraction?: number;

@@ -19,6 +19,9 @@ test('segment train --json streams step and epoch events and ends with the DESIG
   const progress = run.events.filter((e) => e.event === 'progress');
   const start = progress.find((e) => e.kind === 'start')!;
   assert.match(start.backend, /^wasm/);
+  // No native TensorFlow here: the start event says why each faster backend was passed over.
+  assert.ok(start.backendsPassedOver.some((s: string) => s.startsWith('@tensorflow/tfjs-node-gpu: ')), start.backendsPassedOver.join('; '));
+  assert.ok(start.backendsPassedOver.some((s: string) => s.startsWith('@tensorflow/tfjs-node: ')), start.backendsPassedOver.join('; '));
   assert.equal(start.trainImages, 7, 'half of the 14 training masks');
   assert.equal(start.semi, 'fixmatch');
   const steps = progress.filter((e) => e.kind === 'step');

@@ -156,9 +156,10 @@ test('semi-supervised steps learn from confident pseudo-labels of unlabelled ima
     assert.ok(s.unsupervisedWeight !== undefined && s.unsupervisedWeight > 0 && s.unsupervisedWeight <= 1);
     assert.ok(Math.abs(s.loss - s.supervisedLoss - s.unsupervisedWeight * s.unsupervisedLoss) < 1e-4);
   }
-  // The pseudo-label loss ramps up over the first 20% of the steps: almost nothing at the first, full from the second of 4.
+  // The pseudo-label loss ramps up over the first half of the steps: exp(-5 (1 - t)^2) at t = 0 and 0.5 of the ramp, then full.
   const weights = steps.map((s) => s.unsupervisedWeight!);
-  assert.ok(weights[0] < 0.01 && weights.slice(1).every((w) => w === 1), `weights ${weights}`);
+  const expected = [Math.exp(-5), Math.exp(-1.25), 1, 1];
+  assert.ok(weights.every((w, i) => Math.abs(w - expected[i]) < 1e-9), `weights ${weights}`);
   assert.equal(result.steps, 4);
 });
 

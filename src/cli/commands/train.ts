@@ -91,7 +91,8 @@ function describe(e: TrainEvent): string {
   switch (e.kind) {
     case 'start':
       return `training ${e.arch} (${e.parameters.toLocaleString('en-US')} parameters) on ${e.backend}: ${e.trainImages} labelled, ${e.valImages} validation, ` +
-        `${e.unlabelledImages} unlabelled images; ${e.steps} steps of ${e.batch} at ${e.size}px, semi-supervised ${e.semi}\n  -> ${e.out}\n`;
+        `${e.unlabelledImages} unlabelled images; ${e.steps} step${e.steps === 1 ? '' : 's'} of ${e.batch} at ${e.size}px, semi-supervised ${e.semi}\n` +
+        e.backendsPassedOver.map((s) => `  (not used: ${s})\n`).join('') + `  -> ${e.out}\n`;
     case 'step':
       return `step ${e.step}/${e.steps}  epoch ${e.epoch}  loss ${e.loss.toFixed(4)}${e.unsupervisedLoss !== undefined ? ` (sup ${e.supervisedLoss.toFixed(4)}, unsup ${e.unsupervisedLoss.toFixed(4)} x${(e.unsupervisedWeight ?? 1).toFixed(2)}, confident ${percent(e.confidentFraction ?? 0)})` : ''}` +
         `${e.instanceLoss !== undefined ? `  instances ${e.instanceLoss.toFixed(4)}` : ''}` +

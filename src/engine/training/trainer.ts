@@ -31,7 +31,7 @@ import { countParams, Graph } from './graph';
 import { classWeightsFrom, segmentationLoss } from './loss';
 import { AdamW, learningRate } from './optimizer';
 import { makePreview, predictImage } from './predict';
-import { IGNORE, pasteBox } from './augment';
+import { pasteBox } from './augment';
 import { keepConfident, rampUp } from './pseudoLabels';
 import { cloneWeights, disposeWeights, emaUpdate, initWeights, readWeights, updateRunningStats } from './weights';
 import { exportOnnx } from '../onnx/export';
@@ -40,8 +40,11 @@ import { exportOnnx } from '../onnx/export';
 const CONFIDENCE = 0.95;
 const TEACHER_MOMENTUM = 0.99;
 const UNSUPERVISED_WEIGHT = 1;
-/** The pseudo-label loss ramps up over this share of the steps, while the teacher is still poor. */
-const UNSUPERVISED_RAMP = 0.2;
+/**
+ * The pseudo-label loss ramps up over this share of the steps, while the teacher is still poor: the
+ * first half of a run, as the teacher needs most of that to catch up with a few masks (docs/decisions.md).
+ */
+const UNSUPERVISED_RAMP = 0.5;
 const TILE_OVERLAP = 32;
 
 export const CHECKPOINT_FORMAT = 'segment-studio-checkpoint/1';
@@ -172,7 +175,7 @@ export async function train(params: TrainParams, ctx: JobContext): Promise<Train
   const save = async (file: string) => writeCheckpoint(file, meta(), await checkpointTensors(student, teacher, optimizer));
 
   emit({
-    kind: 'start', backend: backend.label, arch: run.arch, parameters: countParams(graph), classes,
+    kind: 'start', backend: backend.label, backendsPassedOver: backend.skipped.map((s) => `${s.name}: ${s.reason}`), arch: run.arch, parameters: countParams(graph), classes,
     trainImages: split.train.length, valImages: split.val.length, unlabelledImages: semi ? unlabelled.length : 0, semi: semi ? 'fixmatch' : 'none',
     steps: totalSteps, stepsPerEpoch, startStep: step, size: run.size, batch: run.batch, out,
   }, step, totalSteps);
@@ -327,11 +330,11 @@ interface StepResult {
 
 /**
  * Pseudo-labels from the teacher's weak-view predictions: confident pixels only, CutMix applied like
- * the images. Their classes are weighed by median frequency in this batch: self-training otherwise
- * feeds its own bias back (the majority class, kept with confidence around every object the teacher
- * missed, pushes a rare class out; Zou et al.'s class-balanced self-training).
+ * the images. Unweighted: weighing the kept pixels by their class's frequency in the batch
+ * (class-balanced self-training) made the student drift towards the rare classes when only a few
+ * masks anchor it (docs/decisions.md).
  */
-function pseudoLabels(graph: Graph, teacher: Weights, u: NonNullable<StepBatch['unlabelled']>, size: number, classes: number): { labels: Int32Array; confident: number; inside: number; classWeights?: number[] } {
+function pseudoLabels(graph: Graph, teacher: Weights, u: NonNullable<StepBatch['unlabelled']>, size: number, classes: number): { labels: Int32Array; confident: number; inside: number } {
   const [conf, label] = tf.tidy(() => {
     const probs = tf.softmax(forward(graph, teacher, tf.tensor4d(u.weak, [u.count, size, size, 3]), { training: false }));
     return [tf.max(probs, 3), tf.argMax(probs, 3)];
@@ -341,12 +344,8 @@ function pseudoLabels(graph: Graph, teacher: Weights, u: NonNullable<StepBatch['
   const pristine = labels.slice();
   for (const m of u.mix) pasteBox(pristine, labels, size, 1, m.from, m.to, m.box);
   let inside = 0;
-  const counts = new Array<number>(classes).fill(0);
-  for (let p = 0; p < labels.length; p++) {
-    if (!u.outside[p]) inside++;
-    if (labels[p] !== IGNORE) counts[labels[p]]++;
-  }
-  return { labels, confident: kept / labels.length, inside, classWeights: classWeightsFrom(counts, 'median') };
+  for (let p = 0; p < labels.length; p++) if (!u.outside[p]) inside++;
+  return { labels, confident: kept / labels.length, inside };
 }
 
 export function trainStep(
@@ -375,7 +374,7 @@ export function trainStep(
     parts.push(tf.keep(sup));
     if (!(unlabelled && pseudo)) return sup;
     const strong = forward(graph, student, tf.tensor4d(unlabelled.strong, [unlabelled.count, size, size, 3]), { training: true, batchStats: strongStats });
-    const unsup = segmentationLoss(strong, tf.tensor3d(pseudo.labels, [unlabelled.count, size, size], 'int32'), { ...lossOptions, classWeights: pseudo.classWeights, dice: false, pixels: Math.max(1, pseudo.inside) });
+    const unsup = segmentationLoss(strong, tf.tensor3d(pseudo.labels, [unlabelled.count, size, size], 'int32'), { ...lossOptions, dice: false, pixels: Math.max(1, pseudo.inside) });
     parts.push(tf.keep(unsup));
     return tf.add(sup, tf.mul(unsup, unsupWeight)) as TF.Scalar;
   }, [...student.params.values()]);

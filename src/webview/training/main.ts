@@ -129,6 +129,7 @@ function onEvent(e: TrainEvent): void {
       state.out = e.out;
       setStatus('Running', 'running');
       $('backend').textContent = e.backend;
+      $('backend').title = e.backendsPassedOver.length ? `Not used:\n${e.backendsPassedOver.join('\n')}` : '';
       $('step').textContent = `${e.startStep} / ${e.steps}`;
       $('settings').textContent =
         `${e.arch} · ${e.parameters.toLocaleString('en-US')} parameters · ${e.size} px tiles · batch ${e.batch} · ` +
