@@ -2,8 +2,8 @@
  * On-the-fly augmentation on decoded pixels, in plain JavaScript so every random draw comes from
  * the run's seeded generator: a random scale, rotation, flip and crop (one affine warp: bilinear
  * for the image, nearest for the labels, "ignore" outside the image), then colour changes. Weak
- * views (for the supervised loss and the EMA teacher) get mild colour jitter; strong views (for
- * the semi-supervised student) stronger jitter and greyscale, no blur: the thin objects of microscopy
+ * views (for the EMA teacher) get mild colour jitter; strong views (for the semi-supervised student,
+ * and the labelled images) stronger jitter and greyscale, no blur: the thin objects of microscopy
  * (spirochaetes a few pixels wide) vanish under it while their pseudo-labels stay. CutMix works on
  * whole batches.
  */

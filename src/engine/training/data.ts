@@ -234,7 +234,7 @@ export class DataSource {
   }
 
   /**
-   * A labelled batch: `items` decoded, warped by geometry drawn from `rng`, weak colour jitter.
+   * A labelled batch: `items` decoded, warped by geometry drawn from `rng`, colour jitter of the given strength.
    * Unreadable images are replaced by the next readable one of `pool`.
    */
   async labelledBatch(items: DatasetItem[], pool: DatasetItem[], rng: Random, colour: ColourStrength = 'weak'): Promise<Batch> {

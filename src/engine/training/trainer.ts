@@ -39,13 +39,23 @@ import { exportOnnx } from '../onnx/export';
 /** The highest pseudo-label threshold; a class the teacher is less sure of gets a lower one (pseudoLabels.ts). */
 const CONFIDENCE = 0.95;
 const TEACHER_MOMENTUM = 0.99;
-const UNSUPERVISED_WEIGHT = 1;
+/**
+ * The pseudo-label loss's weight against the masks' loss. At 1 the student followed the teacher's
+ * errors once the labelled images had strong colour; at 0.3 the pseudo-labels regularise and the masks lead
+ * (docs/decisions.md).
+ */
+const UNSUPERVISED_WEIGHT = 0.3;
 /**
  * The pseudo-label loss ramps up over this share of the steps, while the teacher is still poor: the
  * first half of a run, as the teacher needs most of that to catch up with a few masks (docs/decisions.md).
  */
 const UNSUPERVISED_RAMP = 0.5;
 const TILE_OVERLAP = 32;
+/**
+ * The masks' images get the strong views' colour changes (jitter, greyscale), not mild ones: with a
+ * few masks, mild jitter let the supervised loss memorise them (docs/decisions.md).
+ */
+const LABELLED_COLOUR = 'strong';
 
 export const CHECKPOINT_FORMAT = 'segment-studio-checkpoint/1';
 
@@ -314,7 +324,7 @@ function itemsAt(items: DatasetItem[], seed: number, stream: string, s: number, 
 
 async function loadBatch(source: DataSource, train: DatasetItem[], unlabelled: DatasetItem[], run: Resolved, s: number): Promise<StepBatch> {
   const rng = new Random(seedOf(run.seed, 'augment', s));
-  const labelled = await source.labelledBatch(itemsAt(train, run.seed, 'train', s, run.batch), train, rng);
+  const labelled = await source.labelledBatch(itemsAt(train, run.seed, 'train', s, run.batch), train, rng, LABELLED_COLOUR);
   if (unlabelled.length === 0) return { labelled };
   return { labelled, unlabelled: await source.unlabelledBatch(itemsAt(unlabelled, run.seed, 'unlabelled', s, run.batch), unlabelled, rng) };
 }
