@@ -156,9 +156,10 @@ test('semi-supervised steps learn from confident pseudo-labels of unlabelled ima
     assert.ok(s.unsupervisedWeight !== undefined && s.unsupervisedWeight > 0 && s.unsupervisedWeight <= 1);
     assert.ok(Math.abs(s.loss - s.supervisedLoss - s.unsupervisedWeight * s.unsupervisedLoss) < 1e-4);
   }
-  // The pseudo-label loss ramps up over the first half of the steps: exp(-5 (1 - t)^2) at t = 0 and 0.5 of the ramp, then full.
+  // The pseudo-label loss weighs 0.3 of the masks' and ramps up over the first half of the steps:
+  // 0.3 exp(-5 (1 - t)^2) at t = 0 and 0.5 of the ramp, then 0.3.
   const weights = steps.map((s) => s.unsupervisedWeight!);
-  const expected = [Math.exp(-5), Math.exp(-1.25), 1, 1];
+  const expected = [Math.exp(-5), Math.exp(-1.25), 1, 1].map((w) => 0.3 * w);
   assert.ok(weights.every((w, i) => Math.abs(w - expected[i]) < 1e-9), `weights ${weights}`);
   assert.equal(result.steps, 4);
 });
