@@ -237,7 +237,7 @@ export class DataSource {
    * A labelled batch: `items` decoded, warped by geometry drawn from `rng`, colour jitter of the given strength.
    * Unreadable images are replaced by the next readable one of `pool`.
    */
-  async labelledBatch(items: DatasetItem[], pool: DatasetItem[], rng: Random, colour: ColourStrength = 'weak'): Promise<Batch> {
+  async labelledBatch(items: DatasetItem[], pool: DatasetItem[], rng: Random, colour: ColourStrength): Promise<Batch> {
     const size = this.options.size;
     const plane = size * size;
     const decoded = await this.loadAll(items, pool, true);
